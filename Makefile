@@ -1,0 +1,48 @@
+# SkillBridge — `make run` serves the demo, `make test` runs the suite, `make bench` the benchmarks.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PIP     := $(VENV)/bin/pip
+FLASK   := $(VENV)/bin/flask --app app
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+STAMP   := $(VENV)/.installed
+
+.PHONY: install run test test-e2e bench lint translations translations-update clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml $(VENV)/bin/python
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## install: virtualenv in .venv/ with every dependency (idempotent), compiled translations
+install: $(STAMP) translations
+
+## translations: compile every feature's .po catalogue into .mo
+translations: $(STAMP)
+	$(PY) tools/i18n.py compile
+
+## translations-update: extract strings into each feature's catalogue (then translate the zh .po)
+translations-update: $(STAMP)
+	$(PY) tools/i18n.py update
+
+## run: migrate the SQLite database in instance/, load demo data if empty, serve on :5000
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## test: the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+## bench: load benchmarks (writes bench/RESULTS.md figures)
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

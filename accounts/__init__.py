@@ -1,0 +1,26 @@
+"""Users, roles, trainee profiles, login and registration."""
+
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app) -> None:
+    from accounts import api, cli, models, views
+    from core import nav
+    from core.api import register
+    from core.extensions import db, login_manager
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _sep, version = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(models.User, int(user_id))
+        if user is None or not user.active or str(user.auth_version) != version:
+            return None
+        return user
+
+    login_manager.login_message = _l("Please log in to continue.")
+    app.register_blueprint(views.bp)
+    register(app, api.blp)
+    app.cli.add_command(cli.users_cli)
+    nav.add(app, "accounts.admin_users", _l("Users"), roles=("admin",), order=90)

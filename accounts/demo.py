@@ -1,0 +1,39 @@
+"""Demo users: one per role (README.md lists the logins)."""
+
+from accounts import idcard, service
+from accounts.models import KeyGroupDeclaration
+
+DEMO_PASSWORD = "demo12345"
+
+STAFF = [
+    ("admin", "admin@demo.skillbridge.cn", "系统管理员"),
+    ("officer", "officer@demo.skillbridge.cn", "周敏（补贴科）"),
+    ("instructor", "instructor@demo.skillbridge.cn", "陈立新老师"),
+    ("enterprise", "hr@demo-luggage.example.cn", "平湖箱包有限公司人事部"),
+]
+TRAINEES = [
+    ("trainee@demo.skillbridge.cn", "李春花", "43010219900307002", "13800138000", "430102",
+     ["rural_migrant", "poverty_registered"]),
+    ("wang.jun@demo.skillbridge.cn", "王军", "33010519950812003", "13900139000", "330105",
+     ["laid_off"]),
+    ("zhao.li@demo.skillbridge.cn", "赵丽", "33048219990214002", "13700137000", "330482",
+     ["college_graduate"]),
+]
+
+
+def load(ctx: dict) -> None:
+    users = ctx.setdefault("users", {})
+    for role, email, name in STAFF:
+        users[role] = service.create_staff(None, role, email, DEMO_PASSWORD, name,
+                                           organisation=name if role == "enterprise" else None)
+    trainees = ctx.setdefault("trainees", [])
+    for email, name, first17, phone, region, groups in TRAINEES:
+        user = service.register_trainee(service.Registration(
+            email=email, password=DEMO_PASSWORD, name=name, id_number=idcard.make_valid(first17),
+            phone=phone, region_code=region, key_groups=groups))
+        trainees.append(user)
+    users["trainee"] = trainees[0]
+    # The first trainee's rural-migrant status has been confirmed by the officer already.
+    declaration: KeyGroupDeclaration = trainees[0].profile.key_groups[1]
+    declaration.status = "confirmed"
+    declaration.decided_by_id = users["officer"].id

@@ -1,0 +1,62 @@
+"""API plumbing: blueprints under /api/v1, list pagination, common schemas."""
+
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from core.extensions import db
+
+
+def api_blueprint(name: str, import_name: str, description: str = "") -> Blueprint:
+    """A flask-smorest blueprint mounted at /api/v1 (register it with core.api.register)."""
+    return Blueprint(name, import_name, url_prefix="/api/v1", description=description)
+
+
+def register(app, blueprint: Blueprint) -> None:
+    """Attach an API blueprint; bearer-token APIs are CSRF-exempt (core.auth re-checks cookies)."""
+    from core.extensions import api, csrf
+
+    api.register_blueprint(blueprint)
+    csrf.exempt(blueprint)
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class PageArgs(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+
+
+def page_of(item_schema: type[Schema], name: str | None = None) -> type[Schema]:
+    """A `{"items": [...], "total", "page", "per_page"}` schema for `item_schema`."""
+    return type(name or f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (PageSchema,),
+                {"items": fields.List(fields.Nested(item_schema), required=True)})
+
+
+def paginate(stmt, page: int, per_page: int, dump=lambda row: row) -> dict:
+    """Run `stmt` for one page plus a count; `dump` turns each row into a plain dict."""
+    from sqlalchemy import func, select
+
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [dump(r) for r in rows], "total": total, "page": page, "per_page": per_page}
+
+
+class ErrorSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields")
+
+
+class ErrorEnvelopeSchema(Schema):
+    error = fields.Nested(ErrorSchema, required=True)

@@ -1,0 +1,43 @@
+"""`flask demo load`: each feature's demo.py adds its part, in FEATURES order."""
+
+import importlib
+import importlib.util
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def _feature_demos():
+    for name in current_app.config["FEATURES"]:
+        if importlib.util.find_spec(f"{name}.demo"):
+            yield name, importlib.import_module(f"{name}.demo")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
+@click.option("--large", is_flag=True, help="Add a large data set for benchmarks.")
+def load(if_empty: bool, large: bool) -> None:
+    """Load demo data: a real-looking menu, a user per role, courses, sessions, an exam."""
+    from accounts.models import User
+
+    if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
+        click.echo("Database already has data; demo not loaded.")
+        return
+    ctx: dict = {}
+    for name, module in _feature_demos():
+        module.load(ctx)
+        db.session.flush()
+        if large and hasattr(module, "load_large"):
+            module.load_large(ctx)
+        click.echo(f"  {name}: loaded")
+    db.session.commit()
+    click.echo("Demo data loaded. Logins are listed in README.md.")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,23 @@
+"""Jinja filters and globals shared by every template."""
+
+from flask_babel import format_datetime
+
+from core import nav
+from core.money import format_yuan
+from core.timeutil import as_utc
+
+
+def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(as_utc(value), fmt) if value else "—"
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["yuan"] = format_yuan
+    app.jinja_env.globals["nav_items"] = nav.items_for_current_user
+
+    @app.context_processor
+    def languages():
+        from flask_babel import get_locale
+
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}

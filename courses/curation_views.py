@@ -1,0 +1,76 @@
+"""Officer pages: curate platforms, institutions and occupations; import the menu."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.auth import OFFICER, role_required
+from core.errors import ServiceError
+from core.extensions import db
+from courses import curation
+from courses.forms import ImportForm, InstitutionForm, OccupationForm, PlatformForm
+from courses.models import Institution, Occupation, Platform
+
+bp = Blueprint("curation", __name__, url_prefix="/menu-admin")
+
+FORMS = {"platform": PlatformForm, "institution": InstitutionForm, "occupation": OccupationForm}
+
+
+def _page(forms: dict | None = None, import_form=None, import_errors=None, status=200):
+    forms = forms or {}
+    return render_template(
+        "courses/curation.html",
+        platforms=db.session.scalars(select(Platform).order_by(Platform.name)).all(),
+        institutions=db.session.scalars(select(Institution).order_by(Institution.name)).all(),
+        occupations=db.session.scalars(select(Occupation).order_by(Occupation.code)).all(),
+        forms={kind: forms.get(kind) or cls(prefix=kind) for kind, cls in FORMS.items()},
+        import_form=import_form or ImportForm(prefix="import"),
+        import_errors=import_errors or []), status
+
+
+@bp.get("/")
+@role_required(OFFICER)
+def index():
+    return _page()
+
+
+@bp.post("/<kind>")
+@role_required(OFFICER)
+def save(kind: str):
+    if kind not in FORMS:
+        return _page(status=404)
+    form = FORMS[kind](prefix=kind)
+    if not form.validate_on_submit():
+        return _page({kind: form}, status=422)
+    row = {k: v for k, v in form.data.items() if k not in ("csrf_token",)}
+    if row.get("recommended_on"):
+        row["recommended_on"] = row["recommended_on"].isoformat()
+    try:
+        curation.SAVERS[kind](current_user, row)
+    except ValueError as error:
+        form.form_errors.append(str(error))
+        db.session.rollback()
+        return _page({kind: form}, status=422)
+    flash(_("Saved."), "success")
+    return redirect(url_for("curation.index"))
+
+
+@bp.post("/import")
+@role_required(OFFICER)
+def import_menu():
+    form = ImportForm(prefix="import")
+    if not form.validate_on_submit():
+        return _page(import_form=form, status=422)
+    upload = form.file.data
+    try:
+        counts = curation.import_file(current_user, upload.filename, upload.read())
+    except curation.ImportFailed as failed:
+        flash(_("Nothing was imported: %(n)d line(s) have errors.", n=len(failed.errors)), "error")
+        return _page(import_form=form, import_errors=failed.errors, status=422)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _page(import_form=form, status=422)
+    flash(_("Imported %(p)d platforms, %(i)d institutions, %(o)d occupations.",
+            p=counts["platform"], i=counts["institution"], o=counts["occupation"]), "success")
+    return redirect(url_for("curation.index"))

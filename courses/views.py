@@ -1,0 +1,179 @@
+"""Menu pages for trainees and the public; course authoring pages for instructors."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.api import paginate
+from core.auth import INSTRUCTOR, TRAINEE, role_required
+from core.errors import ServiceError
+from core.extensions import db
+from courses import service
+from courses.forms import CourseForm, LessonForm, MenuSearchForm
+from courses.models import Lesson, Occupation
+
+bp = Blueprint("courses", __name__)
+PER_PAGE = 20
+
+
+def occupation_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    locale = str(get_locale())
+    rows = db.session.scalars(select(Occupation).order_by(Occupation.code)).all()
+    choices = [(o.code, f"{o.name(locale)} ({o.code})") for o in rows]
+    return ([("", blank)] if blank else []) + choices
+
+
+def _form_errors(form, error: ServiceError) -> None:
+    shown = False
+    for name, messages in error.fields.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + list(messages)
+            shown = True
+    if not shown:
+        flash(error.message, "error")
+
+
+@bp.get("/menu")
+def menu():
+    form = MenuSearchForm(request.args)
+    form.occupation.choices = occupation_choices(_("Any occupation"))
+    if request.args and not form.validate():
+        return render_template("courses/menu.html", form=form, page=None), 422
+    filters = service.MenuFilters(
+        q=form.q.data or None, occupation=form.occupation.data or None,
+        level=int(form.level.data) if form.level.data else None, mode=form.mode.data or None,
+        region=form.region.data or None,
+        subsidised={"1": True, "0": False}.get(form.subsidised.data or ""))
+    page_number = request.args.get("page", 1, type=int)
+    page = paginate(service.menu_query(filters), max(page_number, 1), PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("courses/menu.html", form=form, page=page, args=args,
+                           pages=max((page["total"] + PER_PAGE - 1) // PER_PAGE, 1))
+
+
+@bp.get("/courses/<int:course_id>")
+def detail(course_id: int):
+    course = service.get_course(course_id, current_user if current_user.is_authenticated
+                                else None)
+    enrolment = None
+    if current_user.is_authenticated and current_user.role == TRAINEE:
+        enrolment = service.enrolment_for(current_user.id, course.id)
+    return render_template("courses/detail.html", course=course, enrolment=enrolment,
+                           locale=str(get_locale()))
+
+
+@bp.post("/courses/<int:course_id>/enrol")
+@role_required(TRAINEE)
+def enrol(course_id: int):
+    try:
+        service.enrol(current_user, course_id)
+    except ServiceError as error:
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
+        return redirect(url_for("courses.detail", course_id=course_id))
+    flash(_("You are enrolled. The course is now under My courses."), "success")
+    return redirect(url_for("courses.my_courses"))
+
+
+@bp.get("/my/courses")
+@role_required(TRAINEE)
+def my_courses():
+    rows = [(e, service.attendance_summary(e)) for e in service.my_enrolments(current_user)]
+    return render_template("courses/my_courses.html", rows=rows)
+
+
+@bp.get("/teach")
+@role_required(INSTRUCTOR)
+def teach():
+    return render_template("courses/teach.html", courses=service.courses_taught_by(current_user))
+
+
+def _course_data(form: CourseForm) -> dict:
+    return {
+        "title": form.title.data, "occupation_code": form.occupation_code.data,
+        "level": form.level.data, "mode": form.mode.data,
+        "required_hours": form.required_hours.data, "region_code": form.region_code.data,
+        "subsidised": form.subsidised.data, "fee_fen": (form.fee_yuan.data or 0) * 100,
+        "attendance_threshold": form.attendance_threshold.data,
+        "certificate_type": form.certificate_type.data, "starts_on": form.starts_on.data,
+        "ends_on": form.ends_on.data, "description_html": form.description_html.data or "",
+    }
+
+
+@bp.route("/teach/courses/new", methods=["GET", "POST"])
+@role_required(INSTRUCTOR)
+def new_course():
+    form = CourseForm()
+    form.occupation_code.choices = occupation_choices()
+    if form.validate_on_submit():
+        try:
+            course = service.create_course(current_user, _course_data(form))
+        except ServiceError as error:
+            _form_errors(form, error)
+        else:
+            flash(_("Draft course created. Add lessons, then publish it."), "success")
+            return redirect(url_for("courses.edit_course", course_id=course.id))
+    return render_template("courses/course_form.html", form=form, course=None), \
+        422 if form.is_submitted() else 200
+
+
+@bp.route("/teach/courses/<int:course_id>", methods=["GET", "POST"])
+@role_required(INSTRUCTOR)
+def edit_course(course_id: int):
+    course = service.get_course(course_id, current_user)
+    service.require_instructor(course, current_user)
+    form = CourseForm(obj=course)
+    form.occupation_code.choices = occupation_choices()
+    if not form.is_submitted():
+        form.occupation_code.data = course.occupation.code
+        form.fee_yuan.data = course.fee_fen // 100
+    if form.validate_on_submit():
+        try:
+            service.update_course(current_user, course, _course_data(form))
+        except ServiceError as error:
+            _form_errors(form, error)
+        else:
+            flash(_("Course saved."), "success")
+            return redirect(url_for("courses.edit_course", course_id=course.id))
+    return render_template("courses/course_form.html", form=form, course=course,
+                           lesson_form=LessonForm()), 422 if form.is_submitted() else 200
+
+
+@bp.post("/teach/courses/<int:course_id>/publish")
+@role_required(INSTRUCTOR)
+def publish(course_id: int):
+    course = service.get_course(course_id, current_user)
+    service.publish_course(current_user, course)
+    flash(_("Published: the course is on the menu."), "success")
+    return redirect(url_for("courses.edit_course", course_id=course.id))
+
+
+def _lesson_data(form: LessonForm) -> dict:
+    return {name: getattr(form, name).data for name in
+            ("title", "kind", "video_url", "document_url", "duration_minutes",
+             "description_html")}
+
+
+@bp.route("/teach/courses/<int:course_id>/lessons/new", methods=["GET", "POST"])
+@bp.route("/teach/courses/<int:course_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
+@role_required(INSTRUCTOR)
+def lesson_form(course_id: int, lesson_id: int | None = None):
+    course = service.get_course(course_id, current_user)
+    service.require_instructor(course, current_user)
+    lesson = db.session.get(Lesson, lesson_id) if lesson_id else None
+    if lesson_id and (lesson is None or lesson.course_id != course.id):
+        abort(404)
+    form = LessonForm(obj=lesson)
+    if form.validate_on_submit():
+        try:
+            service.save_lesson(current_user, course, _lesson_data(form), lesson)
+        except ServiceError as error:
+            _form_errors(form, error)
+        else:
+            flash(_("Lesson saved."), "success")
+            return redirect(url_for("courses.edit_course", course_id=course.id))
+    return render_template("courses/lesson_form.html", form=form, course=course, lesson=lesson), \
+        422 if form.is_submitted() else 200

@@ -1,0 +1,116 @@
+"""Test data builders: plain functions that commit, so requests in the test see the rows."""
+
+import itertools
+import re
+
+from accounts import idcard
+from accounts.models import KeyGroupDeclaration, TraineeProfile, User
+from core.extensions import db
+from core.timeutil import now_utc
+from courses.models import Course, CourseInstructor, Enrolment, Institution, Occupation, Platform
+
+PASSWORD = "secret-pass-1"
+_seq = itertools.count(1)
+
+
+def valid_id_number(n: int | None = None, region: str = "330482", born: str = "19900101") -> str:
+    """A valid resident ID number, distinct per call (sequence digits vary)."""
+    n = next(_seq) if n is None else n
+    return idcard.make_valid(f"{region}{born}{n % 1000:03d}")
+
+
+def make_user(role: str = "trainee", *, email: str | None = None, name: str | None = None,
+              password: str = PASSWORD, key_groups: list[str] | tuple = (),
+              confirmed_groups: list[str] | tuple = (), region_code: str = "330482",
+              id_number: str | None = None, **extra) -> User:
+    n = next(_seq)
+    user = User(email=email or f"{role}{n}@example.test", name=name or f"{role.title()} {n}",
+                role=role, phone=f"1380000{n:04d}", **extra)
+    user.set_password(password)
+    if role == "trainee":
+        number = id_number or idcard.make_valid(f"{region_code}1990{1 + n % 12:02d}{1 + n % 28:02d}"
+                                                f"{n % 1000:03d}")
+        user.profile = TraineeProfile(id_number=number, birth_date=idcard.birth_date(number),
+                                      region_code=region_code)
+        groups = set(key_groups) | set(confirmed_groups)
+        user.profile.key_groups = [
+            KeyGroupDeclaration(group=g, status="confirmed" if g in confirmed_groups
+                                else "declared") for g in sorted(groups)]
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_occupation(code: str | None = None, name_zh: str = "互联网营销师",
+                    name_en: str = "Internet marketing specialist", levels: str = "54321"
+                    ) -> Occupation:
+    n = next(_seq)
+    occupation = Occupation(code=code or f"4-01-{n // 100 % 100:02d}-{n % 100:02d}",
+                            name_zh=name_zh, name_en=name_en, levels=levels)
+    db.session.add(occupation)
+    db.session.commit()
+    return occupation
+
+
+def make_platform(name: str | None = None) -> Platform:
+    platform = Platform(name=name or f"Platform {next(_seq)}", website="https://p.example.cn")
+    db.session.add(platform)
+    db.session.commit()
+    return platform
+
+
+def make_institution(name: str | None = None, region_code: str = "330482") -> Institution:
+    n = next(_seq)
+    institution = Institution(name=name or f"Institution {n}", region_code=region_code,
+                              licence_number=f"LIC{n:06d}")
+    db.session.add(institution)
+    db.session.commit()
+    return institution
+
+
+def make_course(instructor: User | None = None, *, occupation: Occupation | None = None,
+                title: str | None = None, level: int = 5, mode: str = "online",
+                required_hours: int = 60, region_code: str = "330482", published: bool = True,
+                subsidised: bool = True, **extra) -> Course:
+    instructor = instructor or make_user("instructor")
+    occupation = occupation or make_occupation()
+    course = Course(title=title or f"Course {next(_seq)}", occupation_id=occupation.id,
+                    level=level, mode=mode, required_hours=required_hours,
+                    region_code=region_code, subsidised=subsidised,
+                    status="published" if published else "draft",
+                    published_at=now_utc() if published else None, **extra)
+    course.instructor_links.append(CourseInstructor(user_id=instructor.id))
+    db.session.add(course)
+    db.session.commit()
+    return course
+
+
+def enrol(trainee: User, course: Course) -> Enrolment:
+    enrolment = Enrolment(course_id=course.id, trainee_id=trainee.id, status="active")
+    db.session.add(enrolment)
+    db.session.commit()
+    return enrolment
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """The CSRF token of the client's session, read from a page's <meta name="csrf-token">."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, f"no csrf meta on {path}"
+    return match.group(1)
+
+
+def login(client, user: User, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"email": user.email, "password": password,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def api_headers(client, user: User, password: str = PASSWORD) -> dict:
+    """Bearer headers for `user`, obtained through the real token endpoint."""
+    response = client.post("/api/v1/auth/token", json={"email": user.email,
+                                                       "password": password})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
