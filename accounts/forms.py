@@ -8,6 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from accounts.models import KEY_GROUPS
 from core.auth import STAFF_ROLES
+from core.forms import choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -29,7 +30,7 @@ class RegistrationForm(FlaskForm):
     region_code = StringField(_l("Region code"), validators=[
         DataRequired(), Regexp(r"^\d{6}$", message=_l("Six digits, e.g. 330100."))])
     key_groups = MultiCheckboxField(_l("Key groups (declare any that apply)"),
-                                    choices=[(k, v) for k, v in KEY_GROUPS.items()])
+                                    choices=choices(KEY_GROUPS.items()))
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(_l("Repeat password"), validators=[
@@ -45,7 +46,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class StaffForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r, r) for r in STAFF_ROLES])
+    role = SelectField(_l("Role"), choices=choices((r, r) for r in STAFF_ROLES))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Initial password"),

@@ -7,9 +7,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 from accounts import service
 from accounts.forms import LoginForm, PasswordChangeForm, RegistrationForm, StaffForm
 from accounts.models import ROLE_TITLES
-from core.auth import ADMIN, role_required
+from core.auth import ADMIN, STAFF_ROLES, role_required
 from core.errors import ServiceError
 from core.extensions import db, limiter
+from core.forms import choices
 from core.views import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -78,7 +79,8 @@ def account():
         except ServiceError as error:
             _form_errors(form, error)
         else:
-            login_user(current_user)  # the session carries the new auth_version
+            # the session must carry the new auth_version (pass the user, not the proxy)
+            login_user(current_user._get_current_object())
             flash(_("Password changed. Other sessions and API tokens were signed out."),
                   "success")
             return redirect(url_for("accounts.account"))
@@ -90,7 +92,7 @@ def account():
 @role_required(ADMIN)
 def admin_users():
     form = StaffForm()
-    form.role.choices = [(r, str(ROLE_TITLES[r])) for r, _t in form.role.choices]
+    form.role.choices = choices((r, ROLE_TITLES[r]) for r in STAFF_ROLES)
     if form.validate_on_submit():
         try:
             user = service.create_staff(current_user, form.role.data, form.email.data,

@@ -23,6 +23,10 @@ CSP = "; ".join([
 
 
 def select_locale() -> str:
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # CLI commands and jobs
+        return current_app.config.get("CLI_LOCALE", "en")
     languages = list(current_app_languages())
     chosen = session.get("lang")
     if chosen in languages:

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from core.forms import choices
 from courses.models import CERTIFICATE_TYPES, LESSON_KINDS, LEVELS, MODES
 
 
@@ -25,19 +26,19 @@ class MenuSearchForm(FlaskForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     occupation = SelectField(_l("Occupation"), validators=[Optional()])
     level = SelectField(_l("Level"), validators=[Optional()],
-                        choices=[("", _l("Any level"))] + [(str(k), v) for k, v in LEVELS.items()])
+                        choices=choices([("", _l("Any level"))] + list(LEVELS.items())))
     mode = SelectField(_l("Mode"), validators=[Optional()],
-                       choices=[("", _l("Any mode"))] + list(MODES.items()))
+                       choices=choices([("", _l("Any mode"))] + list(MODES.items())))
     region = StringField(_l("Region code"), validators=[Optional(), Regexp(r"^\d{6}$")])
-    subsidised = SelectField(_l("Subsidy"), validators=[Optional()], choices=[
-        ("", _l("All courses")), ("1", _l("Subsidised only")), ("0", _l("Not subsidised"))])
+    subsidised = SelectField(_l("Subsidy"), validators=[Optional()], choices=choices([
+        ("", _l("All courses")), ("1", _l("Subsidised only")), ("0", _l("Not subsidised"))]))
 
 
 class CourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     occupation_code = SelectField(_l("Occupation"), validators=[DataRequired()])
-    level = SelectField(_l("Level"), coerce=int, choices=list(LEVELS.items()))
-    mode = SelectField(_l("Mode"), choices=list(MODES.items()))
+    level = SelectField(_l("Level"), coerce=int, choices=choices(LEVELS.items()))
+    mode = SelectField(_l("Mode"), choices=choices(MODES.items()))
     required_hours = IntegerField(_l("Required hours"),
                                   validators=[DataRequired(), NumberRange(min=1, max=2000)])
     region_code = StringField(_l("Region code"), validators=[
@@ -47,7 +48,7 @@ class CourseForm(FlaskForm):
                             validators=[Optional(), NumberRange(min=0, max=100000)])
     attendance_threshold = FloatField(_l("Attendance needed for the exam (0.01–1)"), default=0.8,
                                       validators=[DataRequired(), NumberRange(min=0.01, max=1)])
-    certificate_type = SelectField(_l("Certificate"), choices=list(CERTIFICATE_TYPES.items()))
+    certificate_type = SelectField(_l("Certificate"), choices=choices(CERTIFICATE_TYPES.items()))
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
     description_html = TextAreaField(_l("Description (simple HTML allowed)"),
@@ -56,7 +57,7 @@ class CourseForm(FlaskForm):
 
 class LessonForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=list(LESSON_KINDS.items()))
+    kind = SelectField(_l("Kind"), choices=choices(LESSON_KINDS.items()))
     video_url = URLField(_l("Video URL"), validators=[Optional(), Length(max=500)])
     document_url = URLField(_l("Document URL"), validators=[Optional(), Length(max=500)])
     duration_minutes = IntegerField(_l("Duration (minutes)"), default=0,

@@ -10,6 +10,7 @@ from core.api import paginate
 from core.auth import INSTRUCTOR, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
+from core.forms import choices
 from courses import service
 from courses.forms import CourseForm, LessonForm, MenuSearchForm
 from courses.models import Lesson, Occupation
@@ -18,11 +19,11 @@ bp = Blueprint("courses", __name__)
 PER_PAGE = 20
 
 
-def occupation_choices(blank: str | None = None) -> list[tuple[str, str]]:
+def occupation_choices(blank: str | None = None) -> list:
     locale = str(get_locale())
     rows = db.session.scalars(select(Occupation).order_by(Occupation.code)).all()
-    choices = [(o.code, f"{o.name(locale)} ({o.code})") for o in rows]
-    return ([("", blank)] if blank else []) + choices
+    pairs = [(o.code, f"{o.name(locale)} ({o.code})") for o in rows]
+    return choices(([("", blank)] if blank else []) + pairs)
 
 
 def _form_errors(form, error: ServiceError) -> None:
