@@ -2,13 +2,20 @@
 
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
+from webargs.flaskparser import FlaskParser
 
 from core.extensions import db
 
 
+class ApiBlueprint(Blueprint):
+    # webargs would silently drop unknown query parameters; let the schema decide
+    # (StrictSchema raises, so `?colour=red` is a 422 rather than an ignored filter).
+    ARGUMENTS_PARSER = FlaskParser(unknown=None)
+
+
 def api_blueprint(name: str, import_name: str, description: str = "") -> Blueprint:
     """A flask-smorest blueprint mounted at /api/v1 (register it with core.api.register)."""
-    return Blueprint(name, import_name, url_prefix="/api/v1", description=description)
+    return ApiBlueprint(name, import_name, url_prefix="/api/v1", description=description)
 
 
 def register(app, blueprint: Blueprint) -> None:
