@@ -114,3 +114,53 @@ def api_headers(client, user: User, password: str = PASSWORD) -> dict:
                                                        "password": password})
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def grant_attendance(trainee: User, course: Course, minutes: int, source: str = "offline"):
+    """Give `trainee` `minutes` of REAL attendance in `course` (ended in the past hour):
+    an offline class with check-in/out, a live session with join/leave events, or a watched
+    recorded lesson. Returns the session or lesson created."""
+    from datetime import timedelta
+
+    from attendance.models import (
+        LessonProgress,
+        LiveEvent,
+        LiveSession,
+        OfflineCheckin,
+        OfflineSession,
+    )
+    from courses.models import Lesson
+
+    end = now_utc().replace(microsecond=0) - timedelta(minutes=1)
+    start = end - timedelta(minutes=minutes)
+    if db.session.scalar(db.select(Enrolment.id).where(
+            Enrolment.course_id == course.id, Enrolment.trainee_id == trainee.id)) is None:
+        enrol(trainee, course)
+    if source == "offline":
+        made = OfflineSession(course_id=course.id, title=f"Class {next(_seq)}", starts_at=start,
+                              ends_at=end, code_key="k" * 64)
+        db.session.add(made)
+        db.session.flush()
+        db.session.add(OfflineCheckin(session_id=made.id, trainee_id=trainee.id,
+                                      checked_in_at=start, checked_out_at=end))
+    elif source == "live":
+        made = LiveSession(course_id=course.id, title=f"Live {next(_seq)}", kind="lecture",
+                           starts_at=start, ends_at=end)
+        db.session.add(made)
+        db.session.flush()
+        for kind, at in (("join", start), ("leave", end)):
+            db.session.add(LiveEvent(source="webhook", type=kind, at=at, received_at=at,
+                                     session_id=made.id, trainee_id=trainee.id,
+                                     event_ref=f"grant-{made.id}-{kind}"))
+    elif source == "lesson":
+        made = Lesson(course_id=course.id, title=f"Lesson {next(_seq)}", kind="video",
+                      duration_minutes=minutes, position=len(course.lessons) + 1)
+        db.session.add(made)
+        db.session.flush()
+        db.session.add(LessonProgress(lesson_id=made.id, trainee_id=trainee.id,
+                                      watched_seconds=minutes * 60, last_position=minutes * 60,
+                                      completed_at=end))
+    else:
+        raise ValueError(f"unknown attendance source {source!r}")
+    db.session.commit()
+    return made

@@ -1,0 +1,38 @@
+"""Attendance: recorded lessons, offline classes and live-stream classes, gating the exam."""
+
+from flask_babel import lazy_gettext as _l
+
+DEFAULTS = {
+    "ATTENDANCE_HEARTBEAT_SECONDS": 30,  # lesson and live pages send a heartbeat this often
+    "ATTENDANCE_PRESENCE_TOLERANCE_SECONDS": 150,  # heartbeat gaps bridged as presence
+    "ATTENDANCE_WEBHOOK_TOLERANCE_SECONDS": 300,  # signature timestamp window
+    "ATTENDANCE_WEBHOOK_GRACE_SECONDS": 24 * 3600,  # old secret valid after a rotation
+    "ATTENDANCE_WEBHOOK_MAX_EVENTS": 1000,
+    "ATTENDANCE_WEBHOOK_MAX_BYTES": 512 * 1024,
+}
+
+
+def init_app(app) -> None:
+    from attendance import api, cli, models, service, views  # noqa: F401
+    from core import nav
+    from core.api import register
+
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    app.extensions["attendance_summary"] = lambda enrolment: service.summary(
+        enrolment.trainee_id, enrolment.course)
+    app.register_blueprint(views.bp)
+    register(app, api.blp)
+    app.cli.add_command(cli.live_cli)
+    nav.add(app, "attendance.upcoming", _l("Live classes"), roles=("trainee",), order=25)
+    nav.add(app, "attendance.platforms", _l("Live platforms"), roles=("officer",), order=65)
+    app.jinja_env.filters["local_iso"] = _local_iso
+
+
+def _local_iso(value: str | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """An ISO 8601 string from a sheet, shown in Beijing time."""
+    from datetime import datetime
+
+    from core.templating import local_datetime
+
+    return local_datetime(datetime.fromisoformat(value), fmt) if value else "—"

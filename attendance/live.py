@@ -1,0 +1,433 @@
+"""Live sessions: scheduling, platform accounts, webhook ingest, browser heartbeats, closing."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from attendance import intervals, webhook_keys
+from attendance.models import (
+    EVENT_TYPES,
+    LIVE_KINDS,
+    LiveAttendance,
+    LiveEvent,
+    LiveSession,
+    PlatformAccount,
+)
+from attendance.service import live_results
+from core import audit
+from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from core.extensions import db
+from core.timeutil import now_utc
+from courses.models import Course, Enrolment, Platform
+from courses.service import require_instructor
+
+# Events this long before a session starts or after it ends still belong to it (early joiners,
+# a platform that reports the leave late); they are clipped to the session window anyway.
+MATCH_MARGIN = timedelta(minutes=30)
+
+
+class PayloadTooLarge(ServiceError):
+    status, code = 413, "payload_too_large"
+
+
+def _invalid(field: str, message: str):
+    return Invalid(_("Some fields are invalid."), fields={field: [message]})
+
+
+# --- scheduling ---------------------------------------------------------------------------
+
+def schedule_session(user, course: Course, data: dict) -> LiveSession:
+    """A live session of `course` (instructors of the course only)."""
+    require_instructor(course, user)
+    errors: dict[str, list[str]] = {}
+    title = (data.get("title") or "").strip()
+    if not title:
+        errors["title"] = [_("A title is required.")]
+    starts, ends = data.get("starts_at"), data.get("ends_at")
+    if starts and ends and ends <= starts:
+        errors["ends_at"] = [_("The session must end after it starts.")]
+    elif starts and ends and ends - starts > timedelta(hours=12):
+        errors["ends_at"] = [_("A live session lasts at most 12 hours.")]
+    if data.get("kind", "lecture") not in LIVE_KINDS:
+        errors["kind"] = [_("Unknown kind.")]
+    platform_id, room = data.get("platform_id"), (data.get("room") or "").strip() or None
+    if platform_id is not None and db.session.get(Platform, platform_id) is None:
+        errors["platform_id"] = [_("Unknown platform.")]
+    if platform_id is not None and not room:
+        errors["room"] = [_("Give the platform's room id.")]
+    url = data.get("stream_url") or None
+    if url and not url.startswith(("https://", "http://")):
+        errors["stream_url"] = [_("Links must start with https://.")]
+    if errors:
+        raise Invalid(_("Some fields are invalid."), fields=errors)
+    if platform_id is not None and db.session.scalar(select(LiveSession.id).where(
+            LiveSession.platform_id == platform_id, LiveSession.room == room,
+            LiveSession.starts_at < ends + MATCH_MARGIN,
+            LiveSession.ends_at > starts - MATCH_MARGIN)):
+        raise Conflict(_("Another session uses this room at that time."), code="room_busy")
+    session = LiveSession(course_id=course.id, title=title, kind=data.get("kind", "lecture"),
+                          platform_id=platform_id, room=room, stream_url=url, starts_at=starts,
+                          ends_at=ends, created_by_id=user.id)
+    db.session.add(session)
+    db.session.flush()
+    audit.record(user, "live_session.created", session, after={
+        "course_id": course.id, "title": title, "kind": session.kind, "starts_at": starts,
+        "ends_at": ends, "platform_id": platform_id, "room": room})
+    if platform_id is not None:  # events that arrived before the session was scheduled
+        db.session.execute(update(LiveEvent).where(
+            LiveEvent.platform_id == platform_id, LiveEvent.room == room,
+            LiveEvent.session_id.is_(None), LiveEvent.at >= starts - MATCH_MARGIN,
+            LiveEvent.at <= ends + MATCH_MARGIN).values(session_id=session.id))
+    return session
+
+
+def get_session(session_id: int) -> LiveSession:
+    session = db.session.get(LiveSession, session_id)
+    if session is None:
+        raise NotFound(_("No such live session."))
+    return session
+
+
+def require_viewer(session_or_course, user) -> None:
+    """Instructors of the course and officers see sheets; enrolled trainees their own rows."""
+    course = getattr(session_or_course, "course", session_or_course)
+    if user.role in ("officer", "admin") or (user.role == "instructor"
+                                             and course.is_instructor(user)):
+        return
+    raise Forbidden(_("Only the course's instructors and officers may see this."))
+
+
+def upcoming_for_trainee(trainee, now: datetime | None = None, limit: int = 20):
+    now = now or now_utc()
+    return db.session.scalars(
+        select(LiveSession).join(Enrolment, and_(Enrolment.course_id == LiveSession.course_id,
+                                                 Enrolment.trainee_id == trainee.id))
+        .where(LiveSession.ends_at > now, Enrolment.status == "active")
+        .order_by(LiveSession.starts_at).limit(limit)).all()
+
+
+# --- platform accounts ----------------------------------------------------------------------
+
+def link_account(trainee, platform_id: int, user_ref: str) -> PlatformAccount:
+    """Link (or change) the trainee's account on a platform; earlier unmatched events of that
+    account are matched to the trainee."""
+    if db.session.get(Platform, platform_id) is None:
+        raise NotFound(_("No such platform."))
+    user_ref = (user_ref or "").strip()
+    if not user_ref or len(user_ref) > 128:
+        raise _invalid("user_ref", _("Give your user id on that platform (at most 128 "
+                                     "characters)."))
+    taken = db.session.scalar(select(PlatformAccount).where(
+        PlatformAccount.platform_id == platform_id, PlatformAccount.user_ref == user_ref))
+    if taken is not None and taken.trainee_id != trainee.id:
+        raise Conflict(_("That platform account is linked to another trainee."),
+                       code="account_taken")
+    account = db.session.scalar(select(PlatformAccount).where(
+        PlatformAccount.platform_id == platform_id, PlatformAccount.trainee_id == trainee.id))
+    before = {"user_ref": account.user_ref} if account else None
+    if account is None:
+        account = PlatformAccount(platform_id=platform_id, trainee_id=trainee.id,
+                                  user_ref=user_ref)
+        db.session.add(account)
+    else:
+        account.user_ref = user_ref
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(_("That platform account is linked to another trainee."),
+                       code="account_taken") from exc
+    if before != {"user_ref": user_ref}:
+        audit.record(trainee, "platform_account.linked", account, before=before,
+                     after={"platform_id": platform_id, "user_ref": user_ref})
+    db.session.execute(update(LiveEvent).where(
+        LiveEvent.platform_id == platform_id, LiveEvent.user_ref == user_ref,
+        LiveEvent.trainee_id.is_(None)).values(trainee_id=trainee.id))
+    return account
+
+
+def accounts_of(trainee) -> dict[int, PlatformAccount]:
+    return {a.platform_id: a for a in db.session.scalars(
+        select(PlatformAccount).where(PlatformAccount.trainee_id == trainee.id))}
+
+
+# --- webhook ----------------------------------------------------------------------------------
+
+def _parse_at(value) -> datetime:
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str):
+        raise ValueError
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError
+    return parsed.astimezone(UTC)
+
+
+def _text(event: dict, key: str, limit: int, required: bool = True) -> str | None:
+    value = event.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and key == "id":
+        value = str(value)
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ValueError
+    return value
+
+
+EVENT_KEYS = {"id", "type", "room", "user_ref", "at", "device"}
+
+
+def parse_events(payload, max_events: int, now: datetime) -> list[dict]:
+    """Validate a webhook body into plain event dicts; 413 beyond `max_events`, 422 on any
+    malformed event (nothing is stored then)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list) \
+            or set(payload) - {"events"}:
+        raise _invalid("events", _('The body must be {"events": [...]}.'))
+    raw = payload["events"]
+    if len(raw) > max_events:
+        raise PayloadTooLarge(_("At most %(n)d events per request.", n=max_events))
+    errors: dict[str, list[str]] = {}
+    events = []
+    future = now + timedelta(minutes=5)
+    for index, event in enumerate(raw):
+        try:
+            if not isinstance(event, dict) or set(event) - EVENT_KEYS:
+                raise ValueError
+            kind = event.get("type")
+            if kind not in EVENT_TYPES:
+                raise ValueError
+            at = _parse_at(event.get("at"))
+            if at > future:
+                raise ValueError
+            events.append({"event_ref": _text(event, "id", 64), "type": kind,
+                           "room": _text(event, "room", 128),
+                           "user_ref": _text(event, "user_ref", 128),
+                           "device": _text(event, "device", 64, required=False), "at": at})
+        except (ValueError, TypeError, OverflowError):
+            errors[f"events.{index}"] = [_("Each event needs id, type (join, leave or "
+                                           "heartbeat), room, user_ref and an ISO 8601 time "
+                                           "with offset, not in the future.")]
+            if len(errors) >= 20:
+                break
+    if errors:
+        raise Invalid(_("Some events are invalid; none were stored."), fields=errors)
+    return events
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> set[str]:
+    """Insert event rows; the ones already stored (same platform and event id) are skipped.
+    Returns the event ids actually inserted."""
+    if not rows:
+        return set()
+    table = LiveEvent.__table__
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = (insert(table).on_conflict_do_nothing(index_elements=["platform_id", "event_ref"])
+            .returning(table.c.event_ref))
+    return set(db.session.execute(stmt, rows).scalars())
+
+
+def _match_sessions(platform_id: int, rooms: set[str]) -> dict[str, list[LiveSession]]:
+    by_room: dict[str, list[LiveSession]] = {}
+    if rooms:
+        for session in db.session.scalars(select(LiveSession).where(
+                LiveSession.platform_id == platform_id, LiveSession.room.in_(rooms))):
+            by_room.setdefault(session.room, []).append(session)
+    return by_room
+
+
+def _session_for(candidates: list[LiveSession], at: datetime) -> LiveSession | None:
+    for session in candidates:
+        if session.starts_at - MATCH_MARGIN <= at <= session.ends_at + MATCH_MARGIN:
+            return session
+    return None
+
+
+def ingest(platform_header: str | None, signature: str | None, body: bytes) -> dict:
+    """Verify and store one signed webhook batch. Returns accepted / duplicates / unmatched."""
+    cfg = current_app.config
+    if len(body) > cfg["ATTENDANCE_WEBHOOK_MAX_BYTES"]:
+        raise PayloadTooLarge(_("The request body is too large."))
+    try:
+        platform_id = int(platform_header or "")
+    except ValueError as exc:
+        raise webhook_keys.BadSignature(_("Unknown platform.")) from exc
+    if db.session.get(Platform, platform_id) is None:
+        raise webhook_keys.BadSignature(_("Unknown platform."))
+    webhook_keys.verify(platform_id, signature or "", body,
+                        cfg["ATTENDANCE_WEBHOOK_TOLERANCE_SECONDS"])
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid(_("The request body is not valid JSON."), code="malformed_json") from exc
+    now = now_utc()
+    events = parse_events(payload, cfg["ATTENDANCE_WEBHOOK_MAX_EVENTS"], now)
+    unique: dict[str, dict] = {}
+    for event in events:
+        unique.setdefault(event["event_ref"], event)
+    refs = {e["user_ref"] for e in unique.values()}
+    trainees = dict(db.session.execute(select(PlatformAccount.user_ref,
+                                              PlatformAccount.trainee_id).where(
+        PlatformAccount.platform_id == platform_id, PlatformAccount.user_ref.in_(refs))).all())
+    by_room = _match_sessions(platform_id, {e["room"] for e in unique.values()})
+    rows, reasons = [], {}
+    for ref, event in unique.items():
+        session = _session_for(by_room.get(event["room"], []), event["at"])
+        trainee_id = trainees.get(event["user_ref"])
+        if session is None or trainee_id is None:
+            reasons[ref] = "unknown_room" if session is None else "unknown_user"
+        rows.append({**event, "platform_id": platform_id, "source": "webhook",
+                     "received_at": now, "session_id": session.id if session else None,
+                     "trainee_id": trainee_id, "_session": session})
+    inserted = _insert_ignoring_duplicates(
+        [{k: v for k, v in row.items() if k != "_session"} for row in rows])
+    late = {(row["_session"], row["trainee_id"]) for row in rows
+            if row["event_ref"] in inserted and row["_session"] is not None
+            and row["_session"].closed_at is not None and row["trainee_id"] is not None}
+    for session, trainee_id in late:
+        _store_results(session, [trainee_id])
+    unmatched = [ref for ref in unique if ref in inserted and ref in reasons]
+    result = {"accepted": len(inserted), "duplicates": len(events) - len(inserted),
+              "unmatched": unmatched,
+              "unmatched_reasons": {ref: reasons[ref] for ref in unmatched}}
+    audit.record(None, "live.events_received", ("Platform", platform_id), after={
+        "accepted": result["accepted"], "duplicates": result["duplicates"],
+        "unmatched": len(unmatched)})
+    return result
+
+
+# --- browser heartbeats -------------------------------------------------------------------------
+
+def browser_heartbeat(trainee, session: LiveSession, client: str | None,
+                      now: datetime | None = None) -> dict:
+    """The session page's heartbeat: presence evidence timed by the server, not the browser."""
+    now = now or now_utc()
+    enrolled = db.session.scalar(select(Enrolment.id).where(
+        Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id,
+        Enrolment.status == "active"))
+    if not enrolled:
+        raise Forbidden(_("You are not enrolled in this course."), code="not_enrolled")
+    if not (session.starts_at - MATCH_MARGIN <= now <= session.ends_at):
+        raise Conflict(_("This session is not live now."), code="session_not_live")
+    db.session.add(LiveEvent(source="browser", type="heartbeat", at=now, received_at=now,
+                             session_id=session.id, trainee_id=trainee.id,
+                             device=(client or "")[:64] or None, platform_id=None))
+    db.session.flush()
+    result = live_results([session], [trainee.id], now).get((session.id, trainee.id))
+    return {"attended_minutes": (result["seconds"] if result else 0) // 60,
+            "session_minutes": session.minutes, "state": session.state(now)}
+
+
+# --- closing sessions ---------------------------------------------------------------------------
+
+def _status(seconds: int, session: LiveSession) -> str:
+    if seconds <= 0:
+        return "absent"
+    return "present" if seconds >= 0.8 * (session.ends_at - session.starts_at).total_seconds() \
+        else "partial"
+
+
+def _store_results(session: LiveSession, trainee_ids: list[int] | None = None) -> dict:
+    results = live_results([session], trainee_ids, max(now_utc(), session.ends_at))
+    if trainee_ids is None:
+        trainee_ids = sorted(set(db.session.scalars(select(Enrolment.trainee_id).where(
+            Enrolment.course_id == session.course_id, Enrolment.status == "active")))
+            | {t for (_s, t) in results})
+    existing = {row.trainee_id: row for row in db.session.scalars(select(LiveAttendance).where(
+        LiveAttendance.session_id == session.id, LiveAttendance.trainee_id.in_(trainee_ids)))}
+    counts = dict.fromkeys(("present", "partial", "absent"), 0)
+    for trainee_id in trainee_ids:
+        result = results.get((session.id, trainee_id))
+        seconds = result["seconds"] if result else 0
+        spans = result["spans"] if result else []
+        row = existing.get(trainee_id) or LiveAttendance(session_id=session.id,
+                                                         trainee_id=trainee_id)
+        row.seconds, row.status = seconds, _status(seconds, session)
+        counts[row.status] += 1
+        row.first_seen = datetime.fromtimestamp(spans[0][0], UTC) if spans else None
+        row.last_seen = datetime.fromtimestamp(spans[-1][1], UTC) if spans else None
+        row.flags = signals(session, trainee_id, result)
+        row.computed_at = now_utc()
+        db.session.add(row)
+    db.session.flush()
+    return counts
+
+
+def signals(session: LiveSession, trainee_id: int, result: dict | None) -> list[str]:
+    """What an officer would want to look at: two places at once, machine-regular beats."""
+    flags = []
+    if result and result["regular"]:
+        flags.append("machine_regular")
+    if result and result["seconds"] and in_two_places(session, trainee_id, result["spans"]):
+        flags.append("two_places")
+    return flags
+
+
+def in_two_places(session: LiveSession, trainee_id: int, spans) -> bool:
+    """Present in another live session at the same time, or the browser heartbeats of this
+    one came from two networks at once."""
+    others = db.session.scalars(select(LiveSession).where(
+        LiveSession.id != session.id, LiveSession.starts_at < session.ends_at,
+        LiveSession.ends_at > session.starts_at,
+        LiveSession.id.in_(select(LiveEvent.session_id).where(
+            LiveEvent.trainee_id == trainee_id)))).all()
+    if others:
+        for result in live_results(others, [trainee_id], session.ends_at).values():
+            if intervals.overlap(spans, result["spans"]) > 60:
+                return True
+    rows = db.session.execute(select(LiveEvent.device, LiveEvent.at).where(
+        LiveEvent.session_id == session.id, LiveEvent.trainee_id == trainee_id,
+        LiveEvent.source == "browser")).all()
+    by_device: dict[str, list[float]] = {}
+    for device, at in rows:
+        by_device.setdefault(device or "", []).append(at.timestamp())
+    if len(by_device) > 1:
+        tol = float(current_app.config["ATTENDANCE_PRESENCE_TOLERANCE_SECONDS"])
+        spans_by_device = [intervals.presence([(t, "heartbeat") for t in times], 0, tol)
+                           for times in by_device.values()]
+        for i, first in enumerate(spans_by_device):
+            for second in spans_by_device[i + 1:]:
+                if intervals.overlap(first, second) > 60:
+                    return True
+    return False
+
+
+def close_session(session: LiveSession, actor=None) -> dict:
+    """End open intervals at the session end and mark absentees (idempotent)."""
+    counts = _store_results(session)
+    first = session.closed_at is None
+    session.closed_at = now_utc()
+    if first:
+        audit.record(actor, "live_session.closed", session, after=counts)
+    return counts
+
+
+def close_due_sessions(now: datetime | None = None) -> int:
+    now = now or now_utc()
+    due = db.session.scalars(select(LiveSession).where(LiveSession.ends_at <= now,
+                                                       LiveSession.closed_at.is_(None))).all()
+    for session in due:
+        close_session(session)
+    return len(due)
+
+
+def unmatched_groups(limit: int = 200):
+    """Unmatched events grouped by platform, room and user_ref, for an officer to reconcile."""
+    stmt = (select(LiveEvent.platform_id, LiveEvent.room, LiveEvent.user_ref,
+                   func.count().label("events"), func.min(LiveEvent.at).label("first"),
+                   func.max(LiveEvent.at).label("last"),
+                   func.max(LiveEvent.session_id).label("session_id"),
+                   func.max(LiveEvent.trainee_id).label("trainee_id"))
+            .where((LiveEvent.session_id.is_(None)) | (LiveEvent.trainee_id.is_(None)))
+            .group_by(LiveEvent.platform_id, LiveEvent.room, LiveEvent.user_ref)
+            .order_by(func.max(LiveEvent.at).desc()).limit(limit))
+    return db.session.execute(stmt).all()

@@ -1,0 +1,143 @@
+"""Attendance summaries: minutes per source, the ratio and the exam gate.
+
+The figures are always recomputed from the evidence (lesson progress, check-ins, live
+events), so a late webhook batch or an instructor's correction shows up at once.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from attendance import intervals
+from attendance.models import LessonProgress, LiveEvent, LiveSession, OfflineCheckin, OfflineSession
+from core.extensions import db
+from core.timeutil import now_utc
+from courses.models import Course, Lesson
+
+SOURCES = ("lesson", "offline", "live")
+
+
+def tolerance() -> float:
+    return float(current_app.config["ATTENDANCE_PRESENCE_TOLERANCE_SECONDS"])
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def live_results(sessions: Iterable[LiveSession], trainee_ids: Iterable[int] | None = None,
+                 now: datetime | None = None) -> dict[tuple[int, int], dict]:
+    """Per (session id, trainee id): attended seconds, the union of presence spans, first and
+    last evidence and the devices seen. Unmatched events (no trainee) are left out."""
+    sessions = {s.id: s for s in sessions}
+    if not sessions:
+        return {}
+    now_ts = _ts(now or now_utc())
+    stmt = (select(LiveEvent.session_id, LiveEvent.trainee_id, LiveEvent.at, LiveEvent.type,
+                   LiveEvent.source, LiveEvent.device, LiveEvent.received_at)
+            .where(LiveEvent.session_id.in_(list(sessions)), LiveEvent.trainee_id.is_not(None)))
+    if trainee_ids is not None:
+        stmt = stmt.where(LiveEvent.trainee_id.in_(list(trainee_ids)))
+    streams: dict[tuple[int, int], dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    browser_beats: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for session_id, trainee_id, at, kind, source, device, received in \
+            db.session.execute(stmt):
+        key = (session_id, trainee_id)
+        streams[key][f"{source}:{device or ''}"].append((_ts(at), kind))
+        if source == "browser" and kind == "heartbeat":
+            browser_beats[key].append(_ts(received))
+    results = {}
+    tol = tolerance()
+    for key, devices in streams.items():
+        session = sessions[key[0]]
+        seconds, spans = intervals.attended_seconds(
+            devices.values(), (_ts(session.starts_at), _ts(session.ends_at)), now_ts, tol)
+        results[key] = {"seconds": seconds, "spans": spans, "devices": len(devices),
+                        "regular": intervals.machine_regular(browser_beats.get(key, []))}
+    return results
+
+
+def _course_live_sessions(course_id: int) -> list[LiveSession]:
+    return db.session.scalars(select(LiveSession).where(LiveSession.course_id == course_id)
+                              .order_by(LiveSession.starts_at)).all()
+
+
+def _course_offline_sessions(course_id: int) -> list[OfflineSession]:
+    return db.session.scalars(select(OfflineSession).where(OfflineSession.course_id == course_id)
+                              .order_by(OfflineSession.starts_at)).all()
+
+
+def checkin_seconds(checkin: OfflineCheckin, session: OfflineSession) -> int:
+    """Time between check-in and check-out inside the class hours; 0 without a check-out."""
+    if checkin.checked_in_at is None or checkin.checked_out_at is None:
+        return 0
+    spans = intervals.clip([(_ts(checkin.checked_in_at), _ts(checkin.checked_out_at))],
+                           _ts(session.starts_at), _ts(session.ends_at))
+    return int(intervals.total(spans))
+
+
+def lesson_seconds(progress: LessonProgress, lesson: Lesson) -> int:
+    return min(progress.watched_seconds, lesson.duration_minutes * 60)
+
+
+def trainee_detail(trainee_id: int, course: Course, now: datetime | None = None) -> dict:
+    """Everything the trainee's attendance page and API show: per-source seconds, one row per
+    live or offline session, one per lesson."""
+    now = now or now_utc()
+    seconds = dict.fromkeys(SOURCES, 0)
+    lessons = []
+    progress = {p.lesson_id: p for p in db.session.scalars(
+        select(LessonProgress).join(Lesson).where(
+            Lesson.course_id == course.id, LessonProgress.trainee_id == trainee_id))}
+    for lesson in course.lessons:
+        row = progress.get(lesson.id)
+        credited = lesson_seconds(row, lesson) if row else 0
+        seconds["lesson"] += credited
+        lessons.append({"lesson": lesson, "seconds": credited,
+                        "completed": bool(row and row.completed_at),
+                        "ratio": min(credited / (lesson.duration_minutes * 60), 1.0)
+                        if lesson.duration_minutes else 0.0})
+    sessions = []
+    offline = _course_offline_sessions(course.id)
+    checkins = {c.session_id: c for c in db.session.scalars(
+        select(OfflineCheckin).where(OfflineCheckin.trainee_id == trainee_id,
+                                     OfflineCheckin.session_id.in_([s.id for s in offline])))}
+    for session in offline:
+        checkin = checkins.get(session.id)
+        credited = checkin_seconds(checkin, session) if checkin else 0
+        seconds["offline"] += credited
+        sessions.append({"kind": "offline", "session": session, "seconds": credited,
+                         "checkin": checkin, "state": session.state(now)})
+    live = _course_live_sessions(course.id)
+    results = live_results(live, [trainee_id], now)
+    for session in live:
+        result = results.get((session.id, trainee_id))
+        credited = result["seconds"] if result else 0
+        seconds["live"] += credited
+        sessions.append({"kind": "live", "session": session, "seconds": credited,
+                         "state": session.state(now)})
+    sessions.sort(key=lambda row: row["session"].starts_at)
+    return {"seconds": seconds, "sessions": sessions, "lessons": lessons}
+
+
+def figures(course: Course, seconds_by_source: dict) -> dict:
+    """The summary shape from seconds per source (ratio on seconds, capped at 1)."""
+    required = course.required_minutes
+    attended = sum(seconds_by_source.values())
+    ratio = min(attended / (required * 60), 1.0) if required else 0.0
+    return {
+        "required_minutes": required,
+        "attended_minutes": attended // 60,
+        "ratio": round(ratio, 4) if ratio < 1.0 else 1.0,
+        "eligible_for_exam": ratio >= course.attendance_threshold,
+        "threshold": course.attendance_threshold,
+        "by_source": {k: seconds_by_source.get(k, 0) // 60 for k in SOURCES},
+    }
+
+
+def summary(trainee_id: int, course: Course) -> dict:
+    """Required and attended minutes, ratio (0..1), exam eligibility and minutes by source."""
+    return figures(course, trainee_detail(trainee_id, course)["seconds"])

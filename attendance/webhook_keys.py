@@ -1,0 +1,116 @@
+"""Per-platform webhook secrets: set and rotated by officers, shown once, stored encrypted
+(they must be recoverable to check HMAC signatures), with a grace period after rotation."""
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from datetime import timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from attendance.models import PlatformWebhookSecret
+from core import audit
+from core.errors import NotFound, ServiceError
+from core.extensions import db
+from core.timeutil import now_utc
+from courses.models import Platform
+
+SIGNATURE_HEADER = "X-SkillBridge-Signature"
+PLATFORM_HEADER = "X-SkillBridge-Platform"
+
+
+class BadSignature(ServiceError):
+    status, code = 401, "bad_signature"
+
+
+def _fernet() -> Fernet:
+    # Derived from SECRET_KEY: a database dump alone does not reveal the platforms' secrets.
+    digest = hashlib.sha256(b"skillbridge-webhook-secrets:"
+                            + current_app.config["SECRET_KEY"].encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
+def rotate(officer, platform_id: int) -> str:
+    """A new secret for the platform (returned once); the previous ones expire after the
+    grace period (ATTENDANCE_WEBHOOK_GRACE_SECONDS)."""
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        raise NotFound(_("No such platform."))
+    now = now_utc()
+    grace = now + timedelta(seconds=current_app.config["ATTENDANCE_WEBHOOK_GRACE_SECONDS"])
+    for old in db.session.scalars(select(PlatformWebhookSecret).where(
+            PlatformWebhookSecret.platform_id == platform.id,
+            or_(PlatformWebhookSecret.expires_at.is_(None),
+                PlatformWebhookSecret.expires_at > grace))):
+        old.expires_at = grace
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    row = PlatformWebhookSecret(platform_id=platform.id, created_by_id=getattr(officer, "id", None),
+                                secret_encrypted=_fernet().encrypt(secret.encode()).decode(),
+                                fingerprint=fingerprint(secret))
+    db.session.add(row)
+    db.session.flush()
+    audit.record(officer, "platform.webhook_secret_rotated", platform,
+                 after={"fingerprint": row.fingerprint, "previous_valid_until": grace})
+    return secret
+
+
+def active_secrets(platform_id: int) -> list[str]:
+    """The secrets a signature may be made with right now (current first)."""
+    rows = db.session.scalars(select(PlatformWebhookSecret).where(
+        PlatformWebhookSecret.platform_id == platform_id,
+        or_(PlatformWebhookSecret.expires_at.is_(None),
+            PlatformWebhookSecret.expires_at > now_utc()))
+        .order_by(PlatformWebhookSecret.id.desc())).all()
+    out = []
+    for row in rows:
+        try:
+            out.append(_fernet().decrypt(row.secret_encrypted.encode()).decode())
+        except InvalidToken:  # SECRET_KEY changed: this secret must be set again
+            current_app.logger.warning("webhook secret %s cannot be decrypted", row.fingerprint)
+    return out
+
+
+def secret_rows(platform_id: int) -> list[PlatformWebhookSecret]:
+    return db.session.scalars(select(PlatformWebhookSecret).where(
+        PlatformWebhookSecret.platform_id == platform_id)
+        .order_by(PlatformWebhookSecret.id.desc())).all()
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """The signature header value a platform sends: `t=<unix>,v1=<hex>`."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(platform_id: int, header: str, body: bytes, tolerance: int,
+           now: float | None = None) -> None:
+    """Raise BadSignature unless `header` signs `body` with an active secret of the platform,
+    made within `tolerance` seconds of now."""
+    parts: dict[str, list[str]] = {}
+    for item in (header or "").split(","):
+        key, _sep, value = item.strip().partition("=")
+        parts.setdefault(key, []).append(value)
+    try:
+        timestamp = int(parts["t"][0])
+    except (KeyError, ValueError) as exc:
+        raise BadSignature(_("Missing or malformed signature header.")) from exc
+    now = time.time() if now is None else now
+    if abs(now - timestamp) > tolerance:
+        raise BadSignature(_("The signature timestamp is too old or in the future."),
+                           code="stale_signature")
+    signed = f"{timestamp}.".encode() + body
+    for secret in active_secrets(platform_id):
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        if any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
+            return
+    raise BadSignature(_("The signature does not match."))
