@@ -10,17 +10,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from accounts.models import KEY_GROUPS
+from core.forms import choices
 from courses.models import LEVELS
 from reports.models import FOLLOW_UP_OUTCOMES
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as SelectChoice objects (WTForms 3.3 deprecates tuples)."""
-    return [SelectChoice(str(value), label) for value, label in pairs]
 
 REGION = Regexp(r"^\d{6}$", message=_l("Region code must be 6 digits."))
 

@@ -89,7 +89,7 @@ def test_officer_sees_only_their_region(client, make_user, world):
 
 @pytest.mark.parametrize("params", [{"year": "x"}, {"year": 1999}, {"region": "33"},
                                     {"quarter": 5}, {"key_group": "nobody"},
-                                    {"occupation": "9-99-99-99"}])
+                                    {"occupation": "9-99-99-99"}, {"bogus": 1}])
 def test_bad_filters_are_422(client, officer, params):
     response = summary(client, officer, **params)
     assert response.status_code == 422
