@@ -8,29 +8,29 @@ from core.errors import Invalid
 from reports import figures, orders, payloads, service
 from reports.models import DIMENSION_NAMES, EmploymentRecord, Target
 from reports.schemas import (
-    AcceptSchema,
-    BreakdownSchema,
-    CandidateListSchema,
-    DispatchCreateSchema,
-    EmploymentCreateSchema,
-    EmploymentListArgs,
-    EmploymentPageSchema,
-    EmploymentSchema,
-    FollowUpArgs,
-    FollowUpNoteCreateSchema,
-    FollowUpNoteSchema,
-    FollowUpPageSchema,
-    HireCreateSchema,
-    MonthlySchema,
-    OfferListSchema,
-    OrderCreateSchema,
-    OrderPageSchema,
-    OrderSchema,
+    ReportAcceptSchema,
     ReportArgs,
-    SummarySchema,
-    TargetArgs,
-    TargetListSchema,
-    TargetSchema,
+    ReportBreakdownSchema,
+    ReportCandidateListSchema,
+    ReportDispatchCreateSchema,
+    ReportEmploymentCreateSchema,
+    ReportEmploymentListArgs,
+    ReportEmploymentPageSchema,
+    ReportEmploymentSchema,
+    ReportFollowUpArgs,
+    ReportFollowUpNoteCreateSchema,
+    ReportFollowUpNoteSchema,
+    ReportFollowUpPageSchema,
+    ReportHireCreateSchema,
+    ReportMonthlySchema,
+    ReportOfferListSchema,
+    ReportOrderCreateSchema,
+    ReportOrderPageSchema,
+    ReportOrderSchema,
+    ReportSummarySchema,
+    ReportTargetArgs,
+    ReportTargetListSchema,
+    ReportTargetSchema,
 )
 
 blp = api_blueprint("reports_api", __name__,
@@ -48,7 +48,7 @@ def _target(row: Target) -> dict:
 @blp.route("/reports/summary", methods=["GET"])
 @api_auth(OFFICER)
 @blp.arguments(ReportArgs, location="query")
-@blp.response(200, SummarySchema)
+@blp.response(200, ReportSummarySchema)
 def summary(args):
     """Trained, passed, certified, subsidised and employed people against the year's targets,
     for the officer's region (or a part of it)."""
@@ -59,7 +59,7 @@ def summary(args):
 @blp.route("/reports/breakdown/<dimension>", methods=["GET"])
 @api_auth(OFFICER)
 @blp.arguments(ReportArgs, location="query")
-@blp.response(200, BreakdownSchema)
+@blp.response(200, ReportBreakdownSchema)
 def breakdown(args, dimension):
     """The figures by occupation, region, key_group, institution, platform or course."""
     if dimension not in DIMENSION_NAMES:
@@ -74,7 +74,7 @@ def breakdown(args, dimension):
 @blp.route("/reports/monthly", methods=["GET"])
 @api_auth(OFFICER)
 @blp.arguments(ReportArgs, location="query")
-@blp.response(200, MonthlySchema)
+@blp.response(200, ReportMonthlySchema)
 def monthly(args):
     """New people per figure for each month of the period."""
     f, _year = payloads.report_filter(current_api_user(), args)
@@ -83,8 +83,8 @@ def monthly(args):
 
 @blp.route("/reports/targets", methods=["GET"])
 @api_auth(OFFICER)
-@blp.arguments(TargetArgs, location="query")
-@blp.response(200, TargetListSchema)
+@blp.arguments(ReportTargetArgs, location="query")
+@blp.response(200, ReportTargetListSchema)
 def list_targets(args):
     """The year's targets in the officer's region."""
     from core.timeutil import local_today
@@ -97,8 +97,8 @@ def list_targets(args):
 
 @blp.route("/reports/targets", methods=["PUT"])
 @api_auth(OFFICER)
-@blp.arguments(TargetSchema)
-@blp.response(200, TargetSchema)
+@blp.arguments(ReportTargetSchema)
+@blp.response(200, ReportTargetSchema)
 def put_target(args):
     """Set (create or replace) the target for a year, region, occupation and key group."""
     figures_ = {k: args.get(k) for k in ("trained", "passed", "certified", "subsidised",
@@ -110,8 +110,8 @@ def put_target(args):
 
 @blp.route("/reports/follow-ups", methods=["GET"])
 @api_auth(OFFICER)
-@blp.arguments(FollowUpArgs, location="query")
-@blp.response(200, FollowUpPageSchema)
+@blp.arguments(ReportFollowUpArgs, location="query")
+@blp.response(200, ReportFollowUpPageSchema)
 def follow_ups(args):
     """Trainees not employed 30 (or 90) days after their course ended, with contact details
     and the notes of every follow-up call."""
@@ -124,8 +124,8 @@ def follow_ups(args):
 
 @blp.route("/follow-ups", methods=["POST"])
 @api_auth(OFFICER)
-@blp.arguments(FollowUpNoteCreateSchema)
-@blp.response(201, FollowUpNoteSchema)
+@blp.arguments(ReportFollowUpNoteCreateSchema)
+@blp.response(201, ReportFollowUpNoteSchema)
 def add_note(args):
     """Record a follow-up call with a trainee of the officer's region."""
     row = service.add_follow_up_note(current_api_user(), args["trainee_id"], args["outcome"],
@@ -137,8 +137,8 @@ def add_note(args):
 
 @blp.route("/me/employment", methods=["POST"])
 @api_auth(TRAINEE)
-@blp.arguments(EmploymentCreateSchema)
-@blp.response(201, EmploymentSchema)
+@blp.arguments(ReportEmploymentCreateSchema)
+@blp.response(201, ReportEmploymentSchema)
 def report_employment(args):
     """Report a job after training; it counts once confirmed."""
     record = service.report_employment(current_api_user(), service.EmploymentReport(**args))
@@ -148,7 +148,7 @@ def report_employment(args):
 @blp.route("/me/employment", methods=["GET"])
 @api_auth(TRAINEE)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, EmploymentPageSchema)
+@blp.response(200, ReportEmploymentPageSchema)
 def my_employment(args):
     """The caller's reported jobs and their status."""
     stmt = (select(EmploymentRecord).where(EmploymentRecord.trainee_id == current_api_user().id)
@@ -158,8 +158,8 @@ def my_employment(args):
 
 @blp.route("/employment", methods=["GET"])
 @api_auth(OFFICER, ENTERPRISE)
-@blp.arguments(EmploymentListArgs, location="query")
-@blp.response(200, EmploymentPageSchema)
+@blp.arguments(ReportEmploymentListArgs, location="query")
+@blp.response(200, ReportEmploymentPageSchema)
 def list_employment(args):
     """Officers: jobs in their region; enterprises: jobs reported with them as employer."""
     user = current_api_user()
@@ -176,7 +176,7 @@ def list_employment(args):
 
 @blp.route("/employment/<int:record_id>/confirm", methods=["POST"])
 @api_auth(OFFICER, ENTERPRISE)
-@blp.response(200, EmploymentSchema)
+@blp.response(200, ReportEmploymentSchema)
 def confirm_employment(record_id):
     """Confirm a reported job (an officer of the region, or the employer's account)."""
     record = service.get_employment(record_id)
@@ -185,7 +185,7 @@ def confirm_employment(record_id):
 
 @blp.route("/employment/<int:record_id>/reject", methods=["POST"])
 @api_auth(OFFICER, ENTERPRISE)
-@blp.response(200, EmploymentSchema)
+@blp.response(200, ReportEmploymentSchema)
 def reject_employment(record_id):
     """Reject a reported job that could not be verified."""
     record = service.get_employment(record_id)
@@ -196,8 +196,8 @@ def reject_employment(record_id):
 
 @blp.route("/orders", methods=["POST"])
 @api_auth(ENTERPRISE)
-@blp.arguments(OrderCreateSchema)
-@blp.response(201, OrderSchema)
+@blp.arguments(ReportOrderCreateSchema)
+@blp.response(201, ReportOrderSchema)
 def place_order(args):
     """Order trained workers: occupation, level, number, region, wage offered, start date."""
     return payloads.order(orders.place_order(current_api_user(), orders.OrderData(**args)))
@@ -206,7 +206,7 @@ def place_order(args):
 @blp.route("/orders", methods=["GET"])
 @api_auth(ENTERPRISE, OFFICER, INSTRUCTOR)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, OrderPageSchema)
+@blp.response(200, ReportOrderPageSchema)
 def list_orders(args):
     """Enterprises see their orders, officers their region's, institutions those sent to them."""
     return paginate(orders.orders_for(current_api_user()), args["page"], args["per_page"],
@@ -215,7 +215,7 @@ def list_orders(args):
 
 @blp.route("/orders/<int:order_id>", methods=["GET"])
 @api_auth(ENTERPRISE, OFFICER, INSTRUCTOR)
-@blp.response(200, OrderSchema)
+@blp.response(200, ReportOrderSchema)
 def get_order(order_id):
     """One order with its pipeline: ordered, enrolled, certified, hired."""
     return payloads.order(orders.require_view(current_api_user(), orders.get_order(order_id)))
@@ -223,8 +223,8 @@ def get_order(order_id):
 
 @blp.route("/orders/<int:order_id>/dispatch", methods=["POST"])
 @api_auth(OFFICER)
-@blp.arguments(DispatchCreateSchema)
-@blp.response(200, OrderSchema)
+@blp.arguments(ReportDispatchCreateSchema)
+@blp.response(200, ReportOrderSchema)
 def dispatch(args, order_id):
     """Send the order to one or more institutions."""
     order = orders.get_order(order_id)
@@ -234,8 +234,8 @@ def dispatch(args, order_id):
 
 @blp.route("/orders/<int:order_id>/dispatches/<int:dispatch_id>/accept", methods=["POST"])
 @api_auth(INSTRUCTOR)
-@blp.arguments(AcceptSchema)
-@blp.response(200, OrderSchema)
+@blp.arguments(ReportAcceptSchema)
+@blp.response(200, ReportOrderSchema)
 def accept(args, order_id, dispatch_id):
     """The institution accepts and links the course that trains for the order."""
     order = orders.get_order(order_id)
@@ -245,7 +245,7 @@ def accept(args, order_id, dispatch_id):
 
 @blp.route("/orders/<int:order_id>/dispatches/<int:dispatch_id>/decline", methods=["POST"])
 @api_auth(INSTRUCTOR)
-@blp.response(200, OrderSchema)
+@blp.response(200, ReportOrderSchema)
 def decline(order_id, dispatch_id):
     """The institution declines the order."""
     order = orders.get_order(order_id)
@@ -255,7 +255,7 @@ def decline(order_id, dispatch_id):
 
 @blp.route("/orders/<int:order_id>/cancel", methods=["POST"])
 @api_auth(ENTERPRISE)
-@blp.response(200, OrderSchema)
+@blp.response(200, ReportOrderSchema)
 def cancel(order_id):
     """The enterprise withdraws its order."""
     return payloads.order(orders.cancel(current_api_user(), orders.get_order(order_id)))
@@ -263,7 +263,7 @@ def cancel(order_id):
 
 @blp.route("/orders/<int:order_id>/candidates", methods=["GET"])
 @api_auth(ENTERPRISE, OFFICER)
-@blp.response(200, CandidateListSchema)
+@blp.response(200, ReportCandidateListSchema)
 def candidates(order_id):
     """Certified trainees of the order's courses (phone numbers masked)."""
     order = orders.require_view(current_api_user(), orders.get_order(order_id))
@@ -272,8 +272,8 @@ def candidates(order_id):
 
 @blp.route("/orders/<int:order_id>/hires", methods=["POST"])
 @api_auth(ENTERPRISE)
-@blp.arguments(HireCreateSchema)
-@blp.response(201, EmploymentSchema)
+@blp.arguments(ReportHireCreateSchema)
+@blp.response(201, ReportEmploymentSchema)
 def hire(args, order_id):
     """Record a hire of a certified trainee from the order's courses (confirmed employment)."""
     record = orders.hire(current_api_user(), orders.get_order(order_id), **args)
@@ -282,7 +282,7 @@ def hire(args, order_id):
 
 @blp.route("/me/offers", methods=["GET"])
 @api_auth(TRAINEE)
-@blp.response(200, OfferListSchema)
+@blp.response(200, ReportOfferListSchema)
 def my_offers():
     """Employers' offers attached to the courses the caller is enrolled in."""
     return {"items": [payloads.offer(o, c) for o, c in orders.offers_for(current_api_user())]}

@@ -22,7 +22,7 @@ class ReportArgs(StrictSchema):
     platform_id = fields.Integer(validate=validate.Range(min=1))
 
 
-class SummarySchema(StrictSchema):
+class ReportSummarySchema(StrictSchema):
     year = fields.Integer()
     region = fields.String(allow_none=True)
     period = fields.Dict()
@@ -38,7 +38,7 @@ class SummarySchema(StrictSchema):
     features = fields.Dict()
 
 
-class BreakdownRowSchema(StrictSchema):
+class ReportBreakdownRowSchema(StrictSchema):
     key = fields.Raw()
     label = fields.String()
     trained = fields.Integer()
@@ -52,16 +52,16 @@ class BreakdownRowSchema(StrictSchema):
     attendance = fields.Dict()
 
 
-class BreakdownSchema(StrictSchema):
+class ReportBreakdownSchema(StrictSchema):
     dimension = fields.String(metadata={"enum": list(DIMENSION_NAMES)})
-    items = fields.List(fields.Nested(BreakdownRowSchema))
+    items = fields.List(fields.Nested(ReportBreakdownRowSchema))
 
 
-class MonthlySchema(StrictSchema):
+class ReportMonthlySchema(StrictSchema):
     items = fields.List(fields.Dict())
 
 
-class TargetSchema(StrictSchema):
+class ReportTargetSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     region_code = fields.String(required=True, validate=REGION)
@@ -80,15 +80,15 @@ class TargetSchema(StrictSchema):
                               validate=validate.Range(min=0, max=10_000_000))
 
 
-class TargetArgs(StrictSchema):
+class ReportTargetArgs(StrictSchema):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
 
 
-class TargetListSchema(StrictSchema):
-    items = fields.List(fields.Nested(TargetSchema))
+class ReportTargetListSchema(StrictSchema):
+    items = fields.List(fields.Nested(ReportTargetSchema))
 
 
-class EmploymentCreateSchema(StrictSchema):
+class ReportEmploymentCreateSchema(StrictSchema):
     employer = fields.String(required=True, validate=validate.Length(min=1, max=200))
     started_on = fields.Date(required=True)
     occupation_code = fields.String(allow_none=True, load_default=None, validate=OCCUPATION)
@@ -98,7 +98,7 @@ class EmploymentCreateSchema(StrictSchema):
     course_id = fields.Integer(allow_none=True, load_default=None)
 
 
-class EmploymentSchema(StrictSchema):
+class ReportEmploymentSchema(StrictSchema):
     id = fields.Integer()
     trainee = fields.Dict()
     course = fields.Dict(allow_none=True)
@@ -113,18 +113,18 @@ class EmploymentSchema(StrictSchema):
     created_at = fields.String()
 
 
-EmploymentPageSchema = page_of(EmploymentSchema, "EmploymentPageSchema")
+ReportEmploymentPageSchema = page_of(ReportEmploymentSchema, "ReportEmploymentPageSchema")
 
 
-class EmploymentListArgs(PageArgs):
+class ReportEmploymentListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(["reported", "confirmed", "rejected"]))
 
 
-class FollowUpArgs(PageArgs):
+class ReportFollowUpArgs(PageArgs):
     stage = fields.String(load_default="30", validate=validate.OneOf(["30", "90"]))
 
 
-class FollowUpRowSchema(StrictSchema):
+class ReportFollowUpRowSchema(StrictSchema):
     trainee = fields.Dict()
     course = fields.Dict()
     ended_on = fields.Date()
@@ -133,17 +133,17 @@ class FollowUpRowSchema(StrictSchema):
     notes = fields.List(fields.Dict())
 
 
-FollowUpPageSchema = page_of(FollowUpRowSchema, "FollowUpPageSchema")
+ReportFollowUpPageSchema = page_of(ReportFollowUpRowSchema, "ReportFollowUpPageSchema")
 
 
-class FollowUpNoteCreateSchema(StrictSchema):
+class ReportFollowUpNoteCreateSchema(StrictSchema):
     trainee_id = fields.Integer(required=True)
     course_id = fields.Integer(allow_none=True, load_default=None)
     outcome = fields.String(required=True, validate=validate.OneOf(list(FOLLOW_UP_OUTCOMES)))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class FollowUpNoteSchema(StrictSchema):
+class ReportFollowUpNoteSchema(StrictSchema):
     id = fields.Integer()
     trainee_id = fields.Integer()
     course_id = fields.Integer(allow_none=True)
@@ -153,7 +153,7 @@ class FollowUpNoteSchema(StrictSchema):
     at = fields.String()
 
 
-class OrderCreateSchema(StrictSchema):
+class ReportOrderCreateSchema(StrictSchema):
     occupation_code = fields.String(required=True, validate=OCCUPATION)
     level = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
     workers = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
@@ -163,7 +163,7 @@ class OrderCreateSchema(StrictSchema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class OrderSchema(StrictSchema):
+class ReportOrderSchema(StrictSchema):
     id = fields.Integer()
     status = fields.String()
     employer = fields.String()
@@ -179,19 +179,19 @@ class OrderSchema(StrictSchema):
     dispatches = fields.List(fields.Dict())
 
 
-OrderPageSchema = page_of(OrderSchema, "OrderPageSchema")
+ReportOrderPageSchema = page_of(ReportOrderSchema, "ReportOrderPageSchema")
 
 
-class DispatchCreateSchema(StrictSchema):
+class ReportDispatchCreateSchema(StrictSchema):
     institution_ids = fields.List(fields.Integer(), required=True,
                                   validate=validate.Length(min=1, max=50))
 
 
-class AcceptSchema(StrictSchema):
+class ReportAcceptSchema(StrictSchema):
     course_id = fields.Integer(required=True)
 
 
-class HireCreateSchema(StrictSchema):
+class ReportHireCreateSchema(StrictSchema):
     trainee_id = fields.Integer(required=True)
     started_on = fields.Date(allow_none=True, load_default=None)
     monthly_wage_fen = fields.Integer(allow_none=True, load_default=None, validate=WAGE)
@@ -199,7 +199,7 @@ class HireCreateSchema(StrictSchema):
                                      validate=validate.Range(min=0, max=600))
 
 
-class CandidateSchema(StrictSchema):
+class ReportCandidateSchema(StrictSchema):
     trainee_id = fields.Integer()
     name = fields.String()
     phone_masked = fields.String()
@@ -209,11 +209,11 @@ class CandidateSchema(StrictSchema):
     hired = fields.Boolean()
 
 
-class CandidateListSchema(StrictSchema):
-    items = fields.List(fields.Nested(CandidateSchema))
+class ReportCandidateListSchema(StrictSchema):
+    items = fields.List(fields.Nested(ReportCandidateSchema))
 
 
-class OfferSchema(StrictSchema):
+class ReportOfferSchema(StrictSchema):
     order_id = fields.Integer()
     employer = fields.String()
     occupation = fields.Dict()
@@ -225,5 +225,5 @@ class OfferSchema(StrictSchema):
     course = fields.Dict()
 
 
-class OfferListSchema(StrictSchema):
-    items = fields.List(fields.Nested(OfferSchema))
+class ReportOfferListSchema(StrictSchema):
+    items = fields.List(fields.Nested(ReportOfferSchema))
