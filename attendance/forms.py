@@ -8,6 +8,7 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
 from attendance.models import LIVE_KINDS
+from core.forms import choices
 from core.timeutil import LOCAL_TZ
 
 
@@ -18,7 +19,7 @@ def to_utc(value: datetime | None) -> datetime | None:
 
 class LiveSessionForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(k, v) for k, v in LIVE_KINDS.items()])
+    kind = SelectField(_l("Kind"), choices=choices(LIVE_KINDS.items()))
     starts_at = DateTimeLocalField(_l("Starts (Beijing time)"), validators=[DataRequired()])
     ends_at = DateTimeLocalField(_l("Ends (Beijing time)"), validators=[DataRequired()])
     platform_id = SelectField(_l("Streaming platform"), coerce=str, validators=[Optional()])

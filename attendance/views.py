@@ -32,6 +32,7 @@ from attendance.forms import (
 from attendance.models import ATTENDANCE_STATUSES, LIVE_KINDS
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
+from core.forms import choices
 from core.extensions import db, limiter
 from courses import service as courses
 from courses.models import Course, Platform
@@ -161,7 +162,7 @@ def platform_accounts():
     form = PlatformAccountForm()
     platforms = db.session.scalars(select(Platform).where(Platform.active.is_(True))
                                    .order_by(Platform.name)).all()
-    form.platform_id.choices = [(p.id, p.name) for p in platforms]
+    form.platform_id.choices = choices((p.id, p.name) for p in platforms)
     if form.validate_on_submit():
         try:
             live.link_account(current_user, form.platform_id.data, form.user_ref.data)
@@ -179,8 +180,8 @@ def platform_accounts():
 
 def _live_form() -> LiveSessionForm:
     form = LiveSessionForm()
-    form.platform_id.choices = [("", _("None (browser heartbeats only)"))] + [
-        (str(p.id), p.name) for p in db.session.scalars(select(Platform).order_by(Platform.name))]
+    form.platform_id.choices = choices([("", _("None (browser heartbeats only)"))] + [
+        (p.id, p.name) for p in db.session.scalars(select(Platform).order_by(Platform.name))])
     return form
 
 
