@@ -3,7 +3,7 @@
 import json
 import random
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from attendance import live, webhook_keys
 from attendance.models import LiveSession, PlatformAccount
 from core.extensions import db
+from core.timeutil import now_utc
 
 live_cli = AppGroup("live", help="Live-stream sessions and webhook events.")
 
@@ -55,7 +56,11 @@ def simulate(session_id: int, viewers: int, url: str | None, seed: int) -> None:
     refs = list(db.session.scalars(select(PlatformAccount.user_ref).where(
         PlatformAccount.platform_id == session.platform_id)))
     refs += [f"guest-{n}" for n in range(viewers)]
-    events = simulated_events(session, refs, random.Random(seed))[:1000]
+    now = now_utc()
+    events = [e for e in simulated_events(session, refs, random.Random(seed))
+              if datetime.fromisoformat(e["at"]) <= now][:1000]
+    if not events:
+        raise click.ClickException("The session has not started yet: nothing to simulate.")
     body = json.dumps({"events": events}).encode()
     headers = {"Content-Type": "application/json",
                webhook_keys.SIGNATURE_HEADER: webhook_keys.sign(secrets[0], body),
@@ -69,6 +74,8 @@ def simulate(session_id: int, viewers: int, url: str | None, seed: int) -> None:
     client = current_app.test_client()
     response = client.post("/api/v1/live/events", data=body, headers=headers)
     click.echo(json.dumps(response.get_json(), ensure_ascii=False))
+    if response.status_code != 200:
+        raise click.ClickException(f"The webhook answered {response.status_code}.")
 
 
 @live_cli.command("close")

@@ -1,0 +1,43 @@
+"""The demo: a live selling class with attendance from a signed webhook batch, 李春花
+eligible for the exam, 王军 partly attended, an upcoming live session, `flask live simulate`."""
+
+from sqlalchemy import func, select
+
+from accounts.models import User
+from attendance import service
+from attendance.models import LiveEvent, LiveSession
+from core.audit import AuditLog
+from core.extensions import db
+from courses.models import Course
+from tests.factories import login
+
+
+def test_demo_attendance(runner, client):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "whsec_" not in result.output
+    course = db.session.scalar(select(Course).order_by(Course.id))
+    star = db.session.scalar(select(User).where(User.email == "trainee@demo.skillbridge.cn"))
+    wang = db.session.scalar(select(User).where(User.email == "wang.jun@demo.skillbridge.cn"))
+    star_summary = service.summary(star.id, course)
+    assert star_summary["eligible_for_exam"] is True and star_summary["ratio"] >= 0.8
+    assert all(star_summary["by_source"].values())
+    wang_summary = service.summary(wang.id, course)
+    assert 0 < wang_summary["ratio"] < 0.8
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "live.events_received"))
+    assert db.session.scalar(select(func.count()).select_from(LiveEvent).where(
+        LiveEvent.trainee_id.is_(None))) > 0  # guests kept as unmatched
+    upcoming = db.session.scalar(select(LiveSession).where(LiveSession.closed_at.is_(None)))
+    assert upcoming.state() == "upcoming"
+
+    login(client, star, password="demo12345")
+    html = client.get("/my/courses").get_data(as_text=True)
+    assert 'aria-valuenow="{}"'.format(round(star_summary["ratio"] * 100)) in html
+    assert upcoming.title in client.get("/attendance/live").get_data(as_text=True)
+
+    assert runner.invoke(args=["live", "simulate", str(upcoming.id)]).exit_code != 0
+    past = db.session.scalar(select(LiveSession).where(LiveSession.closed_at.is_not(None)))
+    simulated = runner.invoke(args=["live", "simulate", str(past.id), "--viewers", "2"])
+    assert simulated.exit_code == 0, simulated.output
+    assert '"accepted"' in simulated.output
+    assert service.summary(star.id, course)["eligible_for_exam"] is True
