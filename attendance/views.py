@@ -32,8 +32,8 @@ from attendance.forms import (
 from attendance.models import ATTENDANCE_STATUSES, LIVE_KINDS
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
-from core.forms import choices
 from core.extensions import db, limiter
+from core.forms import choices
 from courses import service as courses
 from courses.models import Course, Platform
 
