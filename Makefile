@@ -42,6 +42,8 @@ test: install
 
 ## bench: load benchmarks (writes bench/RESULTS.md figures)
 bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "bench needs wrk (apt-get install wrk)"; exit 1; }
 	$(PY) bench/run.py
 
 clean:

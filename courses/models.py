@@ -144,7 +144,8 @@ class Course(TimestampMixin, db.Model):
                         name="threshold_range"),
         CheckConstraint("NOT (platform_id IS NOT NULL AND institution_id IS NOT NULL)",
                         name="one_provider"),
-        Index("ix_courses_menu", "status", "occupation_id", "level"),
+        Index("ix_courses_menu", "status", "published_at", "id"),
+        Index("ix_courses_occupation_level", "occupation_id", "level"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import nh3
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.idcard import valid_region
@@ -52,25 +52,78 @@ def region_clause(column, region: str):
     return column == region
 
 
-def menu_query(filters: MenuFilters):
-    """Published courses matching the filters, newest first (a select of Course)."""
-    stmt = (select(Course).join(Course.occupation).where(Course.status == "published")
-            .order_by(Course.published_at.desc(), Course.id.desc()))
+def menu_conditions(filters: MenuFilters) -> list:
+    """WHERE clauses on `courses` alone: occupation filters are resolved to ids first (a tiny
+    table), so the menu query needs no join and can walk the (status, published_at) index."""
+    conditions = [Course.status == "published"]
     if filters.q:
         like = f"%{filters.q.strip()}%"
-        stmt = stmt.where(or_(Course.title.ilike(like), Occupation.name_zh.ilike(like),
-                              Occupation.name_en.ilike(like), Occupation.code == filters.q))
+        occupation_ids = select(Occupation.id).where(or_(
+            Occupation.name_zh.ilike(like), Occupation.name_en.ilike(like),
+            Occupation.code == filters.q.strip()))
+        # SQLite's LIKE already ignores ASCII case; its ILIKE adds lower() on every row.
+        sqlite = db.session.get_bind().dialect.name == "sqlite"
+        title_match = Course.title.like(like) if sqlite else Course.title.ilike(like)
+        conditions.append(or_(title_match,
+                              Course.occupation_id.in_(db.session.scalars(occupation_ids).all())))
     if filters.occupation:
-        stmt = stmt.where(Occupation.code == filters.occupation)
+        occupation = occupation_by_code(filters.occupation)
+        conditions.append(Course.occupation_id == (occupation.id if occupation else -1))
     if filters.level:
-        stmt = stmt.where(Course.level == filters.level)
+        conditions.append(Course.level == filters.level)
     if filters.mode:
-        stmt = stmt.where(Course.mode == filters.mode)
+        conditions.append(Course.mode == filters.mode)
     if filters.region:
-        stmt = stmt.where(region_clause(Course.region_code, filters.region))
+        conditions.append(region_clause(Course.region_code, filters.region))
     if filters.subsidised is not None:
-        stmt = stmt.where(Course.subsidised.is_(filters.subsidised))
-    return stmt
+        conditions.append(Course.subsidised.is_(filters.subsidised))
+    return conditions
+
+
+MENU_COLUMNS = (Course.id, Course.title, Course.level, Course.mode, Course.required_hours,
+                Course.subsidised, Course.region_code, Course.fee_fen, Course.certificate_type,
+                Course.status, Occupation.code, Occupation.name_zh, Occupation.name_en,
+                Platform.id.label("platform_id"), Platform.name.label("platform_name"),
+                Institution.id.label("institution_id"),
+                Institution.name.label("institution_name"))
+
+
+def menu_item(row, locale: str) -> dict:
+    """The API's menu item shape, from one MENU_COLUMNS row."""
+    if row.platform_id is not None:
+        provider = {"kind": "platform", "id": row.platform_id, "name": row.platform_name}
+    elif row.institution_id is not None:
+        provider = {"kind": "institution", "id": row.institution_id,
+                    "name": row.institution_name}
+    else:
+        provider = None
+    return {
+        "id": row.id, "title": row.title,
+        "occupation": {"code": row.code, "name_zh": row.name_zh, "name_en": row.name_en,
+                       "name": row.name_zh if locale.startswith("zh") else row.name_en},
+        "level": row.level, "mode": row.mode, "required_hours": row.required_hours,
+        "provider": provider, "subsidised": row.subsidised, "region_code": row.region_code,
+        "fee_fen": row.fee_fen, "certificate_type": row.certificate_type, "status": row.status,
+    }
+
+
+def menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> dict:
+    """One page of published courses matching the filters, newest first, with the total.
+
+    The menu is the busiest public read: plain column rows (no ORM entities) keep it cheap.
+    """
+    conditions = menu_conditions(filters)
+    total = db.session.scalar(select(func.count(Course.id)).where(*conditions))
+    rows = db.session.execute(
+        select(*MENU_COLUMNS).select_from(Course)
+        .join(Occupation, Course.occupation_id == Occupation.id)
+        .outerjoin(Platform, Course.platform_id == Platform.id)
+        .outerjoin(Institution, Course.institution_id == Institution.id)
+        .where(*conditions)
+        .order_by(Course.published_at.desc(), Course.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": [menu_item(row, locale) for row in rows], "total": total, "page": page,
+            "per_page": per_page}
 
 
 def occupation_by_code(code: str) -> Occupation | None:

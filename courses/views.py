@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.api import paginate
 from core.auth import INSTRUCTOR, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
@@ -48,7 +47,7 @@ def menu():
         region=form.region.data or None,
         subsidised={"1": True, "0": False}.get(form.subsidised.data or ""))
     page_number = request.args.get("page", 1, type=int)
-    page = paginate(service.menu_query(filters), max(page_number, 1), PER_PAGE)
+    page = service.menu_page(filters, max(page_number, 1), PER_PAGE, str(get_locale()))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("courses/menu.html", form=form, page=page, args=args,
                            pages=max((page["total"] + PER_PAGE - 1) // PER_PAGE, 1))
