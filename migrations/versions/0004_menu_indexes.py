@@ -1,7 +1,7 @@
 """menu search indexes
 
-Revision ID: 0003_menu_indexes
-Revises: 0002_certificates
+Revision ID: 0004_menu_indexes
+Revises: 0003_attendance
 Create Date: 2026-11-22 22:25:50.170270
 
 """
@@ -11,8 +11,8 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_menu_indexes'
-down_revision = '0002_certificates'
+revision = '0004_menu_indexes'
+down_revision = '0003_attendance'
 branch_labels = None
 depends_on = None
 
