@@ -1,7 +1,7 @@
 """menu search indexes
 
-Revision ID: 0004_menu_indexes
-Revises: 0003_attendance
+Revision ID: 0008_menu_indexes
+Revises: 0007_reports
 Create Date: 2026-11-22 22:25:50.170270
 
 """
@@ -11,8 +11,8 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_menu_indexes'
-down_revision = '0003_attendance'
+revision = '0008_menu_indexes'
+down_revision = '0007_reports'
 branch_labels = None
 depends_on = None
 
