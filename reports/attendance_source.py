@@ -35,6 +35,13 @@ def _greatest(a, b):
     return func.greatest(a, b) if db.engine.dialect.name == "postgresql" else func.max(a, b)
 
 
+WHOLE_TABLE = 500  # above this many courses, scanning everything beats a long IN list
+
+
+def _of(column, course_ids: list[int]):
+    return column.in_(course_ids) if len(course_ids) <= WHOLE_TABLE else column.is_not(None)
+
+
 def seconds_by_trainee(course_ids: list[int]):
     """A select of (course_id, trainee_id, seconds) summed over the three sources."""
     lesson_cap = Lesson.duration_minutes * 60
@@ -43,18 +50,18 @@ def seconds_by_trainee(course_ids: list[int]):
                       case((LessonProgress.watched_seconds < lesson_cap,
                             LessonProgress.watched_seconds), else_=lesson_cap).label("seconds"))
                .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-               .where(Lesson.course_id.in_(course_ids)))
+               .where(_of(Lesson.course_id, course_ids)))
     start = _greatest(_epoch(OfflineCheckin.checked_in_at), _epoch(OfflineSession.starts_at))
     end = _least(_epoch(OfflineCheckin.checked_out_at), _epoch(OfflineSession.ends_at))
     offline = (select(OfflineSession.course_id, OfflineCheckin.trainee_id,
                       case((end > start, end - start), else_=literal(0)))
                .join(OfflineSession, OfflineSession.id == OfflineCheckin.session_id)
-               .where(OfflineSession.course_id.in_(course_ids),
+               .where(_of(OfflineSession.course_id, course_ids),
                       OfflineCheckin.checked_in_at.is_not(None),
                       OfflineCheckin.checked_out_at.is_not(None)))
     live = (select(LiveSession.course_id, LiveAttendance.trainee_id, LiveAttendance.seconds)
             .join(LiveSession, LiveSession.id == LiveAttendance.session_id)
-            .where(LiveSession.course_id.in_(course_ids)))
+            .where(_of(LiveSession.course_id, course_ids)))
     rows = union_all(lessons, offline, live).subquery()
     return (select(rows.c.course_id, rows.c.trainee_id, func.sum(rows.c.seconds))
             .group_by(rows.c.course_id, rows.c.trainee_id))
@@ -70,17 +77,17 @@ def band(ratio: float) -> str:
 def distribution(course_ids: list[int]) -> dict[int, dict]:
     """{course_id: {"0-20": n, ..., "80-100": n}} over the course's enrolled trainees."""
     required = dict(db.session.execute(select(Course.id, Course.required_hours)
-                                       .where(Course.id.in_(course_ids))).all())
+                                       .where(_of(Course.id, course_ids))).all())
     enrolled = {(c, t) for c, t in db.session.execute(
         select(Enrolment.course_id, Enrolment.trainee_id).where(
-            Enrolment.course_id.in_(course_ids), Enrolment.status != "withdrawn"))}
+            _of(Enrolment.course_id, course_ids), Enrolment.status != "withdrawn"))}
     result = {c: dict.fromkeys((name for _limit, name in BANDS), 0) for c in course_ids}
     seen = set()
     # Live sessions not closed yet have no stored result: compute theirs from the events.
     from attendance.service import live_results
 
     open_sessions = db.session.scalars(select(LiveSession).where(
-        LiveSession.course_id.in_(course_ids), LiveSession.closed_at.is_(None))).all()
+        _of(LiveSession.course_id, course_ids), LiveSession.closed_at.is_(None))).all()
     extra: dict[tuple[int, int], int] = {}
     course_of = {s.id: s.course_id for s in open_sessions}
     for (session_id, trainee_id), found in live_results(open_sessions).items():
@@ -92,7 +99,7 @@ def distribution(course_ids: list[int]) -> dict[int, dict]:
     for key, seconds in extra.items():
         totals[key] = totals.get(key, 0.0) + seconds
     for (course_id, trainee_id), seconds in totals.items():
-        if (course_id, trainee_id) not in enrolled:
+        if (course_id, trainee_id) not in enrolled or course_id not in result:
             continue
         seen.add((course_id, trainee_id))
         result[course_id][band(seconds / (required[course_id] * 3600))] += 1

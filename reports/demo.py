@@ -105,6 +105,10 @@ def load(ctx: dict) -> None:
         hires.append(orders.hire(enterprise, order, trainee.id, started_on=today))
     ctx["demand_order"] = order
     ctx["employment"] = [job, *hires]
+    # A year of records behind the charts: a few hundred trainees through the year (bulk).
+    from reports import large
+
+    large.load(ctx, trainees=400, events=4000, targets=False)
 
 
 def load_large(ctx: dict, trainees: int = 100_000) -> None:

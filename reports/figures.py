@@ -20,8 +20,6 @@ from reports.service import targets_for
 from reports.sources import Period
 
 DIMENSIONS = ("occupation", "region", "key_group", "institution", "platform", "course")
-_COLUMNS = {"occupation": "occupation_id", "region": "region_code",
-            "institution": "institution_id", "platform": "platform_id", "course": "course_id"}
 
 
 @dataclass(frozen=True)
@@ -34,24 +32,36 @@ class ReportFilter:
     platform_id: int | None = None
 
 
-def _frame(name: str, f: ReportFilter):
-    """The source's rows joined to their course, filtered; a subquery, or None."""
+def _frame(name: str, f: ReportFilter, dimension: str | None = None):
+    """The source's rows, filtered, with the `dimension` column as `dim`; a subquery, or
+    None when the feature is not installed. Courses (and the trainee's home region, for rows
+    without a course) are joined only when a filter or the dimension needs them."""
     source = sources.SOURCES[name] if name in sources.SOURCES else getattr(sources, name)
     stmt = source(f.period)
     if stmt is None:
         return None
     src = stmt.subquery()
+    course_dims = ("occupation", "region", "institution", "platform")
+    needs_course = dimension in course_dims or any(
+        (f.region, f.occupation_id, f.institution_id, f.platform_id))
+    home = name in sources.NULLABLE_COURSE and (f.region or dimension == "region")
     occupation = Course.occupation_id
     if "occupation_id" in src.c:
         occupation = func.coalesce(Course.occupation_id, src.c.occupation_id)
-    region = func.coalesce(Course.region_code, TraineeProfile.region_code)
-    columns = [src.c.trainee_id, src.c.course_id, src.c.at, occupation.label("occupation_id"),
-               region.label("region_code"), Course.institution_id, Course.platform_id]
+    region = func.coalesce(Course.region_code, TraineeProfile.region_code) if home \
+        else Course.region_code
+    columns = [src.c.trainee_id, src.c.course_id, src.c.at]
     if "amount_fen" in src.c:
         columns.append(src.c.amount_fen)
-    frame = (select(*columns).select_from(src)
-             .outerjoin(Course, Course.id == src.c.course_id)
-             .outerjoin(TraineeProfile, TraineeProfile.user_id == src.c.trainee_id))
+    if dimension in course_dims:
+        columns.append({"occupation": occupation, "region": region,
+                        "institution": Course.institution_id,
+                        "platform": Course.platform_id}[dimension].label("dim"))
+    frame = select(*columns).select_from(src)
+    if needs_course:
+        frame = frame.outerjoin(Course, Course.id == src.c.course_id)
+    if home:
+        frame = frame.outerjoin(TraineeProfile, TraineeProfile.user_id == src.c.trainee_id)
     if f.region:
         frame = frame.where(region_clause(region, f.region))
     if f.occupation_id:
@@ -72,8 +82,9 @@ def _in_group(trainee_id, group: str):
 
 
 def _employed_after(trainee_id):
-    return exists().where(EmploymentRecord.trainee_id == trainee_id,
-                          EmploymentRecord.status == "confirmed")
+    # IN (uncorrelated) lets both databases build the set of employed people once.
+    return trainee_id.in_(select(EmploymentRecord.trainee_id).where(
+        EmploymentRecord.status == "confirmed"))
 
 
 def count(name: str, f: ReportFilter) -> int:
@@ -123,7 +134,7 @@ def summary(f: ReportFilter, year: int) -> dict:
 
 
 def _grouped(name: str, f: ReportFilter, dimension: str) -> dict:
-    frame = _frame(name, f)
+    frame = _frame(name, f, dimension)
     if frame is None:
         return {}
     if dimension == "key_group":
@@ -132,20 +143,20 @@ def _grouped(name: str, f: ReportFilter, dimension: str) -> dict:
                 .join(KeyGroupDeclaration, KeyGroupDeclaration.user_id == frame.c.trainee_id)
                 .where(KeyGroupDeclaration.status != "refused").group_by(key))
     else:
-        key = frame.c[_COLUMNS[dimension]]
+        key = frame.c.course_id if dimension == "course" else frame.c.dim
         stmt = select(key, func.count(distinct(frame.c.trainee_id))).group_by(key)
     return {k: n for k, n in db.session.execute(stmt) if k is not None}
 
 
 def _grouped_employed_of_trained(f: ReportFilter, dimension: str) -> dict:
-    frame = _frame("trained", f)
+    frame = _frame("trained", f, dimension)
     if dimension == "key_group":
         key = KeyGroupDeclaration.group
         stmt = (select(key, func.count(distinct(frame.c.trainee_id)))
                 .join(KeyGroupDeclaration, KeyGroupDeclaration.user_id == frame.c.trainee_id)
                 .where(KeyGroupDeclaration.status != "refused"))
     else:
-        key = frame.c[_COLUMNS[dimension]]
+        key = frame.c.course_id if dimension == "course" else frame.c.dim
         stmt = select(key, func.count(distinct(frame.c.trainee_id)))
     stmt = stmt.where(_employed_after(frame.c.trainee_id)).group_by(key)
     return {k: n for k, n in db.session.execute(stmt) if k is not None}

@@ -150,6 +150,8 @@ def accept(user, row: OrderDispatch, course_id: int) -> OrderDispatch:
     """The institution accepts, linking the course (of the order's occupation and level,
     run by the institution) that trains for the order."""
     _require_institution_staff(user, row)
+    _lock(OrderDispatch, row.id)
+    db.session.refresh(row)
     order = row.order
     if order.status in CLOSED:
         raise Conflict(_("This order is closed."), code="order_closed")
@@ -192,6 +194,12 @@ def cancel(enterprise, order: DemandOrder) -> DemandOrder:
     audit.record(enterprise, "order.cancelled", order, before=before,
                  after={"status": "cancelled"})
     return order
+
+
+def _lock(model, row_id: int) -> None:
+    """Serialise concurrent changes to one row (SELECT ... FOR UPDATE; SQLite serialises
+    writers anyway), then re-read it so the checks below see the committed state."""
+    db.session.execute(select(model.id).where(model.id == row_id).with_for_update())
 
 
 def hired_count(order: DemandOrder) -> int:
@@ -242,6 +250,9 @@ def hire(enterprise, order: DemandOrder, trainee_id: int, started_on: date | Non
     confirmed by the employer itself and counts in reports."""
     if order.enterprise_id != enterprise.id:
         raise Forbidden(_("This order is not yours."))
+    # Two hires racing for the last place: the second waits here, then sees the order full.
+    _lock(DemandOrder, order.id)
+    db.session.refresh(order)
     if order.status == "cancelled":
         raise Conflict(_("This order is closed."), code="order_closed")
     certificate = None

@@ -58,29 +58,30 @@ def trained(period: Period):
 
 
 def passed(period: Period):
-    """Passing final exam results submitted in the period (exams feature)."""
+    """Passing final exam results (theory and any practical part scored) in the period."""
     if not installed("exams"):
         return None
     from exams.models import Attempt, Exam
 
     return (select(Attempt.trainee_id.label("trainee_id"), Exam.course_id.label("course_id"),
-                   Attempt.submitted_at.label("at"))
+                   Attempt.completed_at.label("at"))
             .join(Exam, Exam.id == Attempt.exam_id)
-            .where(Attempt.passed.is_(True), Attempt.submitted_at >= period.start_utc,
-                   Attempt.submitted_at < period.end_utc))
+            .where(Attempt.status == "completed", Attempt.passed.is_(True),
+                   Attempt.completed_at >= period.start_utc,
+                   Attempt.completed_at < period.end_utc))
 
 
 def sat(period: Period):
-    """Finished exam attempts in the period (the pass-rate denominator)."""
+    """Final exam results in the period, passed or not (the pass-rate denominator)."""
     if not installed("exams"):
         return None
     from exams.models import Attempt, Exam
 
     return (select(Attempt.trainee_id.label("trainee_id"), Exam.course_id.label("course_id"),
-                   Attempt.submitted_at.label("at"))
+                   Attempt.completed_at.label("at"))
             .join(Exam, Exam.id == Attempt.exam_id)
-            .where(Attempt.status == "completed", Attempt.submitted_at >= period.start_utc,
-                   Attempt.submitted_at < period.end_utc))
+            .where(Attempt.status == "completed", Attempt.completed_at >= period.start_utc,
+                   Attempt.completed_at < period.end_utc))
 
 
 def certified(period: Period):
@@ -149,3 +150,4 @@ def paid_money(period: Period):
 SOURCES = {"trained": trained, "passed": passed, "certified": certified,
            "subsidised": subsidised, "employed": employed, "sat": sat}
 DATE_SOURCES = {"employed"}  # their `at` is a date, not a UTC timestamp
+NULLABLE_COURSE = {"employed"}  # rows may lack a course: they count in the home region
