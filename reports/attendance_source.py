@@ -2,8 +2,10 @@
 
 Per trainee and course: credited lesson seconds (never more than the lesson), offline
 check-in time clipped to the class hours, and closed live sessions' results (LiveAttendance,
-computed from the live events when a session closes). Open live sessions are left out until
-they close. Trainees enrolled without any record fall in the lowest band.
+computed from the live events when a session is closed: `flask live close` or the instructor).
+Sessions not closed yet are left out until then, which keeps the report a few indexed
+aggregates instead of replaying every live event. Trainees enrolled without any record fall
+in the lowest band.
 """
 
 from sqlalchemy import case, func, literal, select, union_all
@@ -83,21 +85,9 @@ def distribution(course_ids: list[int]) -> dict[int, dict]:
             _of(Enrolment.course_id, course_ids), Enrolment.status != "withdrawn"))}
     result = {c: dict.fromkeys((name for _limit, name in BANDS), 0) for c in course_ids}
     seen = set()
-    # Live sessions not closed yet have no stored result: compute theirs from the events.
-    from attendance.service import live_results
-
-    open_sessions = db.session.scalars(select(LiveSession).where(
-        _of(LiveSession.course_id, course_ids), LiveSession.closed_at.is_(None))).all()
-    extra: dict[tuple[int, int], int] = {}
-    course_of = {s.id: s.course_id for s in open_sessions}
-    for (session_id, trainee_id), found in live_results(open_sessions).items():
-        key = (course_of[session_id], trainee_id)
-        extra[key] = extra.get(key, 0) + found["seconds"]
     totals: dict[tuple[int, int], float] = {}
     for course_id, trainee_id, seconds in db.session.execute(seconds_by_trainee(course_ids)):
         totals[(course_id, trainee_id)] = float(seconds or 0)
-    for key, seconds in extra.items():
-        totals[key] = totals.get(key, 0.0) + seconds
     for (course_id, trainee_id), seconds in totals.items():
         if (course_id, trainee_id) not in enrolled or course_id not in result:
             continue

@@ -141,7 +141,13 @@ def load(ctx: dict, trainees: int = 100_000, events: int = 1_000_000, seed: int 
     _say(f"{len(enrolments)} enrolments, {len(certificates)} certificates, "
                f"{len(jobs)} jobs")
     if installed("attendance"):
-        _live_events(pairs, courses, events, rng)
+        # The attendance feature's load_large (it runs first) may have made the million
+        # events already; then add only closed sessions with stored results for these
+        # trainees (what the reports read), with their events.
+        from attendance.models import LiveEvent
+
+        existing = db.session.scalar(select(func.count(LiveEvent.id))) or 0
+        _live_events(pairs, courses, max(events - existing, events // 5), rng)
     _fix_sequences([User.__table__, Enrolment.__table__, Certificate.__table__,
                     EmploymentRecord.__table__])
     if not targets:
