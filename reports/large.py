@@ -188,7 +188,7 @@ def _live_events(pairs, courses, events: int, rng: random.Random) -> None:
             session_id += 1
     _bulk(LiveSession.__table__, sessions)
     event_rows, results = [], []
-    event_id = _next_id(LiveEvent.__table__)
+    event_id = first_event = _next_id(LiveEvent.__table__)
     result_id = _next_id(LiveAttendance.__table__)
     done = set()
     for index, trainee, _enrolled in pairs:
@@ -220,5 +220,5 @@ def _live_events(pairs, courses, events: int, rng: random.Random) -> None:
     _bulk(LiveEvent.__table__, event_rows)
     _bulk(LiveAttendance.__table__, results)
     _fix_sequences([LiveSession.__table__, LiveEvent.__table__, LiveAttendance.__table__])
-    _say(f"{len(sessions)} live sessions, {event_id - 1} live events, "
+    _say(f"{len(sessions)} live sessions, {event_id - first_event} live events, "
                f"{len(results)} live results")
