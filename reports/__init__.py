@@ -16,3 +16,5 @@ def init_app(app) -> None:
     nav.add(app, "reports.orders", _l("Demand orders"),
             roles=("officer", "enterprise", "instructor"), order=74)
     nav.add(app, "reports.my_employment", _l("My job"), roles=("trainee",), order=40)
+    nav.add(app, "reports.review_employment", _l("Jobs to confirm"), roles=("enterprise",),
+            order=76)

@@ -81,6 +81,16 @@ def monthly(args):
     return {"items": figures.monthly(f)}
 
 
+@blp.route("/reports/employment-rate", methods=["GET"])
+@api_auth(OFFICER)
+@blp.arguments(ReportArgs, location="query")
+@blp.response(200, ReportMonthlySchema)
+def employment_rate(args):
+    """Employment rate by month of training: of those trained that month, how many work."""
+    f, _year = payloads.report_filter(current_api_user(), args)
+    return {"items": figures.employment_by_month(f)}
+
+
 @blp.route("/reports/targets", methods=["GET"])
 @api_auth(OFFICER)
 @blp.arguments(ReportTargetArgs, location="query")

@@ -21,7 +21,7 @@ from reports.forms import FollowUpNoteForm, ReportFilterForm, TargetForm, choice
 from reports.models import DIMENSION_NAMES, FIGURE_TITLES, FIGURES, FOLLOW_UP_OUTCOMES, Target
 
 bp = Blueprint("reports", __name__)
-TABLES = ("summary", "monthly", *DIMENSION_NAMES)
+TABLES = ("summary", "monthly", "employment", *DIMENSION_NAMES)
 
 
 def occupation_choices(blank: str) -> list[tuple[str, str]]:
@@ -56,6 +56,7 @@ def index():
     tables = {dim: figures.breakdown(f, dim, 20) for dim in DIMENSION_NAMES if dim != "course"}
     courses = figures.course_table(f, 20)
     months = figures.monthly(f)
+    employment = figures.employment_by_month(f)
     chart = {
         "labels": [str(FIGURE_TITLES[k]) for k in FIGURES],
         "actual": [summary[k] for k in FIGURES],
@@ -73,7 +74,8 @@ def index():
     query = {k: v for k, v in request.args.items() if v}
     return render_template(
         "reports/index.html", form=form, summary=summary, tables=tables, courses=courses,
-        months=months, chart_json=json.dumps(chart, ensure_ascii=False), figures=FIGURES,
+        months=months, employment=employment,
+        chart_json=json.dumps(chart, ensure_ascii=False), figures=FIGURES,
         figure_titles=FIGURE_TITLES, dimension_names=DIMENSION_NAMES, query=query,
         region_scope=service.officer_region(current_user))
 
@@ -116,6 +118,9 @@ def export(table: str):
         return _csv(rows, ["figure", "actual", "target", "completion"], name)
     if table == "monthly":
         return _csv(figures.monthly(f), ["month", *FIGURES], name)
+    if table == "employment":
+        return _csv(figures.employment_by_month(f),
+                    ["month", "trained", "employed", "employment_rate"], name)
     if table == "course":
         rows = figures.course_table(f, None)
         for row in rows:

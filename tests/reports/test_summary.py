@@ -179,3 +179,18 @@ def test_city_target_is_not_added_twice_to_its_province(app, officer):
     assert service.targets_for(2026, "330000")["trained"] == 1000
     assert service.targets_for(2026, "330400")["trained"] == 300
     assert service.targets_for(2026, None)["trained"] == 1050
+
+
+def test_employment_rate_by_month_of_training(client, officer, world):
+    rows = client.get("/api/v1/reports/employment-rate?year=2026",
+                      headers=api_headers(client, officer)).get_json()["items"]
+    by_month = {r["month"]: r for r in rows}
+    # March: a (employed); May: b (job only reported) and c; June: d (employed).
+    assert by_month["2026-03"]["employment_rate"] == 1.0
+    assert (by_month["2026-05"]["trained"], by_month["2026-05"]["employed"]) == (2, 0)
+    assert by_month["2026-06"]["employed"] == 1
+    login(client, officer)
+    text = client.get("/reports/export/employment.csv?year=2026").get_data(as_text=True)
+    parsed = {r["month"]: int(r["employed"]) for r in csv.DictReader(
+        io.StringIO(text.lstrip("\ufeff")))}
+    assert parsed == {m: r["employed"] for m, r in by_month.items()}
