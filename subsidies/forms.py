@@ -1,0 +1,59 @@
+"""Subsidy forms: decisions, batches, evidence upload, policies."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from accounts.models import KEY_GROUPS
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    status = SelectField(_l("Status"), validators=[Optional()], choices=[
+        ("pending", _l("Pending review")), ("approved", _l("Approved")),
+        ("rejected", _l("Rejected")), ("paid", _l("Paid")), ("", _l("All"))])
+    region = StringField(_l("Region code"), validators=[Optional(), Regexp(r"^\d{2,6}$")])
+    occupation = SelectField(_l("Occupation"), validators=[Optional()])
+    key_group = SelectField(_l("Key group"), validators=[Optional()],
+                            choices=[("", _l("Any group"))] + list(KEY_GROUPS.items()))
+    overdue = BooleanField(_l("Overdue only (over 10 working days)"))
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (required to reject)"),
+                           validators=[Optional(), Length(max=500)])
+
+
+class BulkApproveForm(FlaskForm):
+    pass
+
+
+class BatchForm(FlaskForm):
+    pass
+
+
+class EvidenceForm(FlaskForm):
+    group = SelectField(_l("Key group"), choices=list(KEY_GROUPS.items()))
+    file = FileField(_l("Evidence (PDF, PNG or JPEG, at most 5 MB)"),
+                     validators=[FileRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    pass
+
+
+class PolicyForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    region_prefix = StringField(_l("Region prefix (empty for national)"),
+                                validators=[Optional(), Regexp(r"^(\d{2}|\d{4}|\d{6})$")])
+    effective_from = DateField(_l("Effective from"), validators=[DataRequired()])
+    effective_to = DateField(_l("Effective to"), validators=[Optional()])
+    settings = TextAreaField(_l("Settings (JSON)"), validators=[DataRequired()])
+
+
+class PolicyImportForm(FlaskForm):
+    file = FileField(_l("Policy JSON file"), validators=[FileRequired()])

@@ -1,0 +1,40 @@
+"""Attendance figures the subsidy rules need, behind one small interface.
+
+The attendance feature may register `app.extensions["attendance_training_time"]`
+(enrolment -> {"offline_days": int, "online_hours": int}) for living allowances; without it the
+figures are derived from `courses.service.attendance_summary` (attended minutes).
+"""
+
+from flask import current_app
+
+from courses import service as courses_service
+from courses.models import Course, Enrolment
+from subsidies.rules import TrainingTime
+
+# Offline classroom days are counted as six teaching hours (the usual timetable).
+HOURS_PER_OFFLINE_DAY = 6
+
+
+def attendance_for(enrolment: Enrolment | None, course: Course) -> tuple[int, int]:
+    """(attended minutes, required minutes) as the server recorded them."""
+    if enrolment is None:
+        return 0, course.required_minutes
+    summary = courses_service.attendance_summary(enrolment)
+    return int(summary.get("attended_minutes") or 0), int(
+        summary.get("required_minutes") or course.required_minutes)
+
+
+def training_time(enrolment: Enrolment | None, course: Course) -> TrainingTime:
+    """Offline training days and online class hours attended, for the living allowance."""
+    if enrolment is None:
+        return TrainingTime(0, 0)
+    provider = current_app.extensions.get("attendance_training_time")
+    if provider is not None:
+        figures = provider(enrolment)
+        return TrainingTime(int(figures.get("offline_days", 0)),
+                            int(figures.get("online_hours", 0)))
+    attended, _required = attendance_for(enrolment, course)
+    if course.mode == "offline":
+        return TrainingTime(attended // (HOURS_PER_OFFLINE_DAY * 60), 0)
+    # Online, live and blended time counts by the class hour (the lower of the two rates).
+    return TrainingTime(0, attended // 60)

@@ -1,0 +1,153 @@
+"""Claims opened by certificate issuance, revocation, key-group confirmation."""
+
+from datetime import date
+
+from core import signals
+from core.audit import AuditLog
+from core.extensions import db
+from core.timeutil import local_today, now_utc
+from subsidies.models import SubsidyClaim
+from tests import factories
+from tests.subsidies.conftest import claim_of, issue, make_policy
+
+
+def test_issuing_a_certificate_opens_a_pending_claim_with_reasons(policy, attendance):
+    trainee = factories.make_user("trainee", confirmed_groups=["rural_migrant"])
+    course = factories.make_course(required_hours=64)
+    claim = claim_of(issue(trainee, course))
+    assert claim.status == "pending" and claim.eligible and claim.amount_fen == 70000
+    assert claim.policy_id == policy.id
+    assert claim.decision["policy"]["version"] == 1
+    assert {r["rule"] for r in claim.decision["reasons"]} >= {"key_group", "yearly_cap"}
+    assert claim.due_at > now_utc()
+    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "claim.open"))
+
+
+def test_without_a_policy_the_claim_is_ineligible_and_issuance_goes_on(attendance):
+    trainee = factories.make_user("trainee", confirmed_groups=["rural_migrant"])
+    certificate = issue(trainee, factories.make_course())
+    claim = claim_of(certificate)
+    assert claim.status == "ineligible" and claim.amount_fen == 0
+    assert claim.decision["reasons"][0]["rule"] == "policy_in_force"
+    assert certificate.id is not None
+
+
+def test_policy_in_force_at_training_time_and_regional_override(attendance):
+    make_policy()
+    make_policy("33", shortage_uplift_pct=50)
+    make_policy("43", effective_from=date(2099, 1, 1))
+    zj = factories.make_user("trainee", confirmed_groups=["laid_off"], region_code="330482")
+    hn = factories.make_user("trainee", confirmed_groups=["laid_off"], region_code="430102")
+    course = factories.make_course()
+    assert claim_of(issue(zj, course)).decision["policy"]["region_prefix"] == "33"
+    assert claim_of(issue(hn, course)).decision["policy"]["region_prefix"] == ""
+
+
+def test_unconfirmed_group_is_ineligible_until_an_officer_confirms(policy, attendance, client,
+                                                                   officer):
+    trainee = factories.make_user("trainee", key_groups=["laid_off"])
+    claim = claim_of(issue(trainee, factories.make_course()))
+    assert claim.status == "ineligible"
+    response = client.post(f"/api/v1/trainees/{trainee.id}/key-groups/laid_off/confirm",
+                           json={"confirmed": True},
+                           headers=factories.api_headers(client, officer))
+    assert response.status_code == 200, response.get_json()
+    db.session.refresh(claim)
+    assert claim.status == "pending" and claim.amount_fen == 70000
+
+
+def test_second_certificate_same_occupation_level_is_ineligible(policy, attendance):
+    trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    occupation = factories.make_occupation()
+    first = factories.make_course(occupation=occupation)
+    second = factories.make_course(occupation=occupation)
+    issue(trainee, first)
+    claim = claim_of(issue(trainee, second))
+    assert claim.status == "ineligible"
+    reason = next(r for r in claim.decision["reasons"] if r["rule"] == "same_occupation_level")
+    assert reason["passed"] is False
+    assert date.fromisoformat(reason["value"]) <= local_today()
+
+
+def test_fourth_claim_in_a_year_is_refused(policy, attendance):
+    trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    claims = [claim_of(issue(trainee, factories.make_course())) for _ in range(4)]
+    assert [c.status for c in claims] == ["pending"] * 3 + ["ineligible"]
+    cap = next(r for r in claims[3].decision["reasons"] if r["rule"] == "yearly_cap")
+    assert (cap["value"], cap["limit"]) == (4, 3)
+
+
+def test_rejected_claim_frees_the_occupation_level(policy, attendance, officer):
+    from subsidies import service
+
+    trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    occupation = factories.make_occupation()
+    claim = claim_of(issue(trainee, factories.make_course(occupation=occupation)))
+    service.decide_claim(officer, claim.id, False, "Fake attendance")
+    db.session.commit()
+    again = claim_of(issue(trainee, factories.make_course(occupation=occupation)))
+    assert again.status == "pending"
+
+
+def test_low_attendance_is_explained(policy, attendance):
+    trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    course = factories.make_course(required_hours=60)
+    enrolment = factories.enrol(trainee, course)
+    attendance[enrolment.id] = 60 * 60 // 2
+    claim = claim_of(issue(trainee, course))
+    assert claim.status == "ineligible"
+    assert [r["rule"] for r in claim.decision["reasons"] if not r["passed"]] == ["attendance"]
+
+
+def test_living_allowance_claim_for_listed_groups(policy, attendance):
+    trainee = factories.make_user("trainee", confirmed_groups=["poverty_registered"])
+    course = factories.make_course(mode="offline", required_hours=60)
+    certificate = issue(trainee, course)
+    living = claim_of(certificate, "living_allowance")
+    # 60 hours attended offline = 10 six-hour days at 50 yuan.
+    assert living.status == "pending" and living.amount_fen == 10 * 5000
+    other = factories.make_user("trainee", confirmed_groups=["veteran"])
+    assert claim_of(issue(other, course), "living_allowance") is None
+
+
+def test_signal_twice_opens_one_claim(policy, attendance):
+    from flask import current_app
+
+    trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    certificate = issue(trainee, factories.make_course())
+    signals.certificate_issued.send(current_app._get_current_object(),
+                                    certificate=certificate, actor=None)
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count()).select_from(SubsidyClaim)) == 1
+
+
+def _revoke(certificate):
+    from flask import current_app
+
+    certificate.status, certificate.revoked_reason = "revoked", "Exam fraud"
+    certificate.revoked_at = now_utc()
+    signals.certificate_revoked.send(current_app._get_current_object(),
+                                     certificate=certificate, actor=None)
+    db.session.commit()
+
+
+def test_revocation_rejects_unpaid_and_flags_paid(policy, attendance, officer):
+    from subsidies import batches, service
+
+    trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    unpaid = issue(trainee, factories.make_course())
+    paid = issue(trainee, factories.make_course())
+    in_batch = issue(trainee, factories.make_course())
+    for cert in (paid, in_batch):
+        service.decide_claim(officer, claim_of(cert).id, True, None)
+    batches.mark_paid(officer, batches.create_batch(officer, [claim_of(paid).id]).id)
+    batch = batches.create_batch(officer, [claim_of(in_batch).id])
+    db.session.commit()
+    for cert in (unpaid, paid, in_batch):
+        _revoke(cert)
+    assert claim_of(unpaid).status == "rejected"
+    assert "Exam fraud" in claim_of(unpaid).review_reason
+    assert claim_of(paid).status == "paid" and claim_of(paid).flagged
+    assert claim_of(in_batch).status == "rejected" and claim_of(in_batch).batch_id is None
+    db.session.refresh(batch)
+    assert batch.total_fen == 0 and batch.claim_count == 0
