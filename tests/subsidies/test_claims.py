@@ -99,15 +99,25 @@ def test_low_attendance_is_explained(policy, attendance):
     assert [r["rule"] for r in claim.decision["reasons"] if not r["passed"]] == ["attendance"]
 
 
-def test_living_allowance_claim_for_listed_groups(policy, attendance):
+def test_living_allowance_claim_from_attendance_records(policy, attendance):
     trainee = factories.make_user("trainee", confirmed_groups=["poverty_registered"])
-    course = factories.make_course(mode="offline", required_hours=60)
-    certificate = issue(trainee, course)
-    living = claim_of(certificate, "living_allowance")
-    # 60 hours attended offline = 10 six-hour days at 50 yuan.
-    assert living.status == "pending" and living.amount_fen == 10 * 5000
+    course = factories.make_course(mode="blended", required_hours=60)
+    factories.grant_attendance(trainee, course, 300, source="offline")
+    factories.grant_attendance(trainee, course, 120, source="lesson")
+    factories.grant_attendance(trainee, course, 60, source="live")
+    living = claim_of(issue(trainee, course), "living_allowance")
+    # One offline class day at 50 yuan, three online class hours at 5 yuan.
+    assert living.status == "pending" and living.amount_fen == 5000 + 3 * 500
+    time = next(r for r in living.decision["reasons"] if r["rule"] == "training_time")
+    assert time["value"] == {"offline_days": 1, "online_hours": 3}
     other = factories.make_user("trainee", confirmed_groups=["veteran"])
     assert claim_of(issue(other, course), "living_allowance") is None
+
+
+def test_living_allowance_without_attendance_is_ineligible(policy, attendance):
+    trainee = factories.make_user("trainee", confirmed_groups=["disabled"])
+    living = claim_of(issue(trainee, factories.make_course()), "living_allowance")
+    assert living.status == "ineligible" and living.amount_fen == 0
 
 
 def test_signal_twice_opens_one_claim(policy, attendance):
