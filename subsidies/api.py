@@ -105,7 +105,11 @@ def upload_evidence(group):
     if upload is None:
         raise Invalid(_("Send the evidence as a multipart field named file."),
                       fields={"file": [_("Missing file.")]})
-    row = evidence.upload(current_api_user(), group, upload.filename or "", upload.read())
+    try:
+        data = upload.read(evidence.MAX_BYTES + 1)  # enough to know it is too large
+    finally:
+        upload.close()
+    row = evidence.upload(current_api_user(), group, upload.filename or "", data)
     return _key_group(row.declaration)
 
 

@@ -7,19 +7,20 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from accounts.models import KEY_GROUPS
+from core.forms import choices
 
 
 class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    status = SelectField(_l("Status"), validators=[Optional()], choices=[
+    status = SelectField(_l("Status"), validators=[Optional()], choices=choices([
         ("pending", _l("Pending review")), ("approved", _l("Approved")),
-        ("rejected", _l("Rejected")), ("paid", _l("Paid")), ("", _l("All"))])
+        ("rejected", _l("Rejected")), ("paid", _l("Paid")), ("", _l("All"))]))
     region = StringField(_l("Region code"), validators=[Optional(), Regexp(r"^\d{2,6}$")])
     occupation = SelectField(_l("Occupation"), validators=[Optional()])
     key_group = SelectField(_l("Key group"), validators=[Optional()],
-                            choices=[("", _l("Any group"))] + list(KEY_GROUPS.items()))
+                            choices=choices([("", _l("Any group"))] + list(KEY_GROUPS.items())))
     overdue = BooleanField(_l("Overdue only (over 10 working days)"))
 
 
@@ -37,7 +38,7 @@ class BatchForm(FlaskForm):
 
 
 class EvidenceForm(FlaskForm):
-    group = SelectField(_l("Key group"), choices=list(KEY_GROUPS.items()))
+    group = SelectField(_l("Key group"), choices=choices(list(KEY_GROUPS.items())))
     file = FileField(_l("Evidence (PDF, PNG or JPEG, at most 5 MB)"),
                      validators=[FileRequired()])
 

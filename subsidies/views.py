@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -146,10 +145,17 @@ def confirm_group(trainee_id: int, group: str):
 @role_required(OFFICER, TRAINEE)
 def evidence_file(evidence_id: int):
     row, path = evidence.get_evidence(evidence_id, current_user)
-    response = send_file(path, mimetype=row.content_type, as_attachment=True,
-                         download_name=row.filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    # At most 5 MB: read whole, so no open file outlives the request.
+    return Response(path.read_bytes(), mimetype=row.content_type, headers={
+        "Content-Disposition": content_disposition(row.filename),
+        "Cache-Control": "private, no-store"})
+
+
+def content_disposition(filename: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_") or "evidence"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 @bp.get("/subsidies/batches")
@@ -259,7 +265,9 @@ def policy_import():
     form = PolicyImportForm(prefix="import")
     if form.validate_on_submit():
         try:
-            data = policies.parse_import(json.loads(form.file.data.read().decode("utf-8")))
+            raw = form.file.data.read(1024 * 1024)
+            form.file.data.close()
+            data = policies.parse_import(json.loads(raw.decode("utf-8")))
             policy = policies.create_policy(current_user, data)
         except (UnicodeDecodeError, json.JSONDecodeError):
             flash(_("The file is not JSON."), "error")
@@ -283,8 +291,9 @@ def mine():
         if form.validate_on_submit():
             upload = form.file.data
             try:
-                evidence.upload(current_user, form.group.data, upload.filename or "",
-                                upload.read())
+                data = upload.read(evidence.MAX_BYTES + 1)
+                upload.close()
+                evidence.upload(current_user, form.group.data, upload.filename or "", data)
             except ServiceError as error:
                 db.session.rollback()
                 form.file.errors = list(form.file.errors) + (
