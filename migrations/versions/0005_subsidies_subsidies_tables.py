@@ -1,7 +1,7 @@
 """subsidies tables
 
 Revision ID: 0005_subsidies
-Revises: 0007_reports
+Revises: 0008_menu_indexes
 Create Date: 2026-11-22 22:20:18.568336
 
 """
@@ -12,7 +12,7 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 # revision identifiers, used by Alembic.
 revision = '0005_subsidies'
-down_revision = '0007_reports'
+down_revision = '0008_menu_indexes'
 branch_labels = None
 depends_on = None
 
