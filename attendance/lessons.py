@@ -5,7 +5,7 @@ the previous accepted heartbeat and at most the player's advance, so a paused, s
 sped-up player, a second tab or a replayed heartbeat earns nothing extra.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -70,8 +70,13 @@ def heartbeat(trainee, lesson: Lesson, position: float, now: datetime | None = N
     else:
         elapsed = (now - clock.last_beat_at).total_seconds()
         advance = position - clock.last_position
+        beat_at, beat_position = now, position
         if clock.lesson_id == lesson.id and 0 < elapsed <= _max_gap() and advance > 0:
             credit = int(min(elapsed, advance))
+            # The clock moves by whole credited seconds only: the fraction carries over to
+            # the next beat instead of being lost (or rounded up into unearned time).
+            beat_at = clock.last_beat_at + timedelta(seconds=credit)
+            beat_position = clock.last_position + credit
         gaps = (list(clock.recent_gaps or []) + [round(elapsed, 4)])[-KEEP_GAPS:] \
             if 0 < elapsed <= _max_gap() else []
         # Compare-and-swap: of two tabs beating at once only one moves the clock and earns.
@@ -79,7 +84,7 @@ def heartbeat(trainee, lesson: Lesson, position: float, now: datetime | None = N
             update(LessonWatchClock)
             .where(LessonWatchClock.trainee_id == trainee.id,
                    LessonWatchClock.version == clock.version)
-            .values(lesson_id=lesson.id, last_beat_at=now, last_position=position,
+            .values(lesson_id=lesson.id, last_beat_at=beat_at, last_position=beat_position,
                     version=clock.version + 1, recent_gaps=gaps)
             .execution_options(synchronize_session=False)).rowcount
         db.session.expire(clock)

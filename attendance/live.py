@@ -345,6 +345,7 @@ def _store_results(session: LiveSession, trainee_ids: list[int] | None = None) -
     existing = {row.trainee_id: row for row in db.session.scalars(select(LiveAttendance).where(
         LiveAttendance.session_id == session.id, LiveAttendance.trainee_id.in_(trainee_ids)))}
     counts = dict.fromkeys(("present", "partial", "absent"), 0)
+    flags = signals(session, results)
     for trainee_id in trainee_ids:
         result = results.get((session.id, trainee_id))
         seconds = result["seconds"] if result else 0
@@ -355,50 +356,37 @@ def _store_results(session: LiveSession, trainee_ids: list[int] | None = None) -
         counts[row.status] += 1
         row.first_seen = datetime.fromtimestamp(spans[0][0], UTC) if spans else None
         row.last_seen = datetime.fromtimestamp(spans[-1][1], UTC) if spans else None
-        row.flags = signals(session, trainee_id, result)
+        row.flags = flags.get(trainee_id, [])
         row.computed_at = now_utc()
         db.session.add(row)
     db.session.flush()
     return counts
 
 
-def signals(session: LiveSession, trainee_id: int, result: dict | None) -> list[str]:
-    """What an officer would want to look at: two places at once, machine-regular beats."""
-    flags = []
-    if result and result["regular"]:
-        flags.append("machine_regular")
-    if result and result["seconds"] and in_two_places(session, trainee_id, result["spans"]):
-        flags.append("two_places")
+def signals(session: LiveSession, results: dict) -> dict[int, list[str]]:
+    """What an officer would want to look at, per trainee of `results` (live_results of the
+    session): present in another live session at the same time, browser heartbeats from two
+    networks at once, machine-regular heartbeats. Two queries whatever the audience size."""
+    trainee_ids = [t for (s, t) in results if s == session.id]
+    elsewhere: dict[int, list] = {}
+    if trainee_ids:
+        others = db.session.scalars(select(LiveSession).where(
+            LiveSession.id != session.id, LiveSession.starts_at < session.ends_at,
+            LiveSession.ends_at > session.starts_at)).all()
+        for (_s, trainee_id), result in live_results(others, trainee_ids,
+                                                     session.ends_at).items():
+            elsewhere.setdefault(trainee_id, []).extend(result["spans"])
+    flags = {}
+    for trainee_id in trainee_ids:
+        result = results[(session.id, trainee_id)]
+        found = []
+        if result["regular"]:
+            found.append("machine_regular")
+        if result["two_networks"] or intervals.overlap(result["spans"],
+                                                       elsewhere.get(trainee_id, [])) > 60:
+            found.append("two_places")
+        flags[trainee_id] = found
     return flags
-
-
-def in_two_places(session: LiveSession, trainee_id: int, spans) -> bool:
-    """Present in another live session at the same time, or the browser heartbeats of this
-    one came from two networks at once."""
-    others = db.session.scalars(select(LiveSession).where(
-        LiveSession.id != session.id, LiveSession.starts_at < session.ends_at,
-        LiveSession.ends_at > session.starts_at,
-        LiveSession.id.in_(select(LiveEvent.session_id).where(
-            LiveEvent.trainee_id == trainee_id)))).all()
-    if others:
-        for result in live_results(others, [trainee_id], session.ends_at).values():
-            if intervals.overlap(spans, result["spans"]) > 60:
-                return True
-    rows = db.session.execute(select(LiveEvent.device, LiveEvent.at).where(
-        LiveEvent.session_id == session.id, LiveEvent.trainee_id == trainee_id,
-        LiveEvent.source == "browser")).all()
-    by_device: dict[str, list[float]] = {}
-    for device, at in rows:
-        by_device.setdefault(device or "", []).append(at.timestamp())
-    if len(by_device) > 1:
-        tol = float(current_app.config["ATTENDANCE_PRESENCE_TOLERANCE_SECONDS"])
-        spans_by_device = [intervals.presence([(t, "heartbeat") for t in times], 0, tol)
-                           for times in by_device.values()]
-        for i, first in enumerate(spans_by_device):
-            for second in spans_by_device[i + 1:]:
-                if intervals.overlap(first, second) > 60:
-                    return True
-    return False
 
 
 def close_session(session: LiveSession, actor=None) -> dict:

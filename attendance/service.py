@@ -55,8 +55,13 @@ def live_results(sessions: Iterable[LiveSession], trainee_ids: Iterable[int] | N
         session = sessions[key[0]]
         seconds, spans = intervals.attended_seconds(
             devices.values(), (_ts(session.starts_at), _ts(session.ends_at)), now_ts, tol)
+        browser = [intervals.presence(events, now_ts, tol) for name, events in devices.items()
+                   if name.startswith("browser:")]
+        two = any(intervals.overlap(a, b) > 60 for i, a in enumerate(browser)
+                  for b in browser[i + 1:])
         results[key] = {"seconds": seconds, "spans": spans, "devices": len(devices),
-                        "regular": intervals.machine_regular(browser_beats.get(key, []))}
+                        "regular": intervals.machine_regular(browser_beats.get(key, [])),
+                        "two_networks": two}
     return results
 
 

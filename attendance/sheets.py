@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from accounts.models import User
 from attendance import intervals, live, offline
+from attendance.live import signals
 from attendance.models import (
     LessonProgress,
     LessonWatchClock,
@@ -152,6 +153,7 @@ def live_sheet(session: LiveSession) -> dict:
         User.id.in_(trainee_ids))).all())
     stored = {r.trainee_id: r for r in db.session.scalars(select(LiveAttendance).where(
         LiveAttendance.session_id == session.id))}
+    computed = signals(session, results) if len(stored) < len(trainee_ids) else {}
     rows = []
     for trainee_id in sorted(trainee_ids, key=lambda t: (names.get(t, ""), t)):
         result = results.get((session.id, trainee_id))
@@ -163,7 +165,7 @@ def live_sheet(session: LiveSession) -> dict:
             "status": live._status(result["seconds"] if result else 0, session),
             "first_seen": iso(datetime.fromtimestamp(spans[0][0], UTC)) if spans else None,
             "last_seen": iso(datetime.fromtimestamp(spans[-1][1], UTC)) if spans else None,
-            "flags": row.flags if row is not None else live.signals(session, trainee_id, result),
+            "flags": row.flags if row is not None else computed.get(trainee_id, []),
         })
     credited = [r["attended_minutes"] * 60 for r in rows if r["attended_minutes"]]
     return {"session": {**session_row("live", session, now),

@@ -133,3 +133,11 @@ def test_lesson_page_renders_the_player(client, trainee, lesson):
     login(client, trainee)
     html = client.get(f"/attendance/lessons/{lesson.id}").get_data(as_text=True)
     assert 'id="lesson-player"' in html and "商品讲解" in html
+
+
+def test_fractions_of_a_second_carry_over_instead_of_being_lost(trainee, lesson):
+    t0 = now_utc()
+    beat(trainee, lesson, 0, t0)
+    total = sum(beat(trainee, lesson, 0.9 * i, t0 + timedelta(seconds=0.9 * i))
+                ["credited_seconds"] for i in range(1, 21))
+    assert 17 <= total <= 18  # 18 s of wall time and of playback
