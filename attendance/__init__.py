@@ -1,5 +1,7 @@
 """Attendance: recorded lessons, offline classes and live-stream classes, gating the exam."""
 
+import os
+
 from flask_babel import lazy_gettext as _l
 
 DEFAULTS = {
@@ -17,8 +19,8 @@ def init_app(app) -> None:
     from core import nav
     from core.api import register
 
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+    for key, value in DEFAULTS.items():  # environment variables of the same name override
+        app.config.setdefault(key, int(os.environ.get(key, value)))
     app.extensions["attendance_summary"] = lambda enrolment: service.summary(
         enrolment.trainee_id, enrolment.course)
     app.register_blueprint(views.bp)
