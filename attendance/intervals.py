@@ -91,7 +91,8 @@ def attended_seconds(devices: Iterable[Iterable[tuple[float, str]]], window: Int
     for events in devices:
         pieces.extend(presence(events, hi, tolerance))
     spans = union(clip(pieces, lo, hi))
-    return int(sum(e - s for s, e in spans)), spans
+    # Epochs from the database carry float noise (2999.9999997 s): round to the millisecond.
+    return int(round(sum(e - s for s, e in spans), 3)), spans
 
 
 def overlap(a: Iterable[Interval], b: Iterable[Interval]) -> float:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from attendance import intervals, webhook_keys
@@ -170,18 +170,34 @@ def _parse_at(value) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _text(event: dict, key: str, limit: int, required: bool = True) -> str | None:
-    value = event.get(key)
-    if value is None and not required:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and key == "id":
-        value = str(value)
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+EVENT_KEYS = frozenset({"id", "type", "room", "user_ref", "at", "device"})
+_LIMITS = (("room", 128), ("user_ref", 128))
+
+
+def _event(event, future: datetime) -> dict:
+    """One webhook event, validated (ValueError when anything is wrong)."""
+    if type(event) is not dict or not event.keys() <= EVENT_KEYS:
         raise ValueError
-    return value
-
-
-EVENT_KEYS = {"id", "type", "room", "user_ref", "at", "device"}
+    kind = event.get("type")
+    if kind not in EVENT_TYPES:
+        raise ValueError
+    ref = event.get("id")
+    if type(ref) is int:
+        ref = str(ref)
+    if type(ref) is not str or not ref.strip() or len(ref) > 64:
+        raise ValueError
+    for key, limit in _LIMITS:
+        value = event.get(key)
+        if type(value) is not str or not value.strip() or len(value) > limit:
+            raise ValueError
+    device = event.get("device")
+    if device is not None and (type(device) is not str or len(device) > 64):
+        raise ValueError
+    at = _parse_at(event.get("at"))
+    if at > future:
+        raise ValueError
+    return {"event_ref": ref, "type": kind, "room": event["room"],
+            "user_ref": event["user_ref"], "device": device, "at": at}
 
 
 def parse_events(payload, max_events: int, now: datetime) -> list[dict]:
@@ -198,18 +214,7 @@ def parse_events(payload, max_events: int, now: datetime) -> list[dict]:
     future = now + timedelta(minutes=5)
     for index, event in enumerate(raw):
         try:
-            if not isinstance(event, dict) or set(event) - EVENT_KEYS:
-                raise ValueError
-            kind = event.get("type")
-            if kind not in EVENT_TYPES:
-                raise ValueError
-            at = _parse_at(event.get("at"))
-            if at > future:
-                raise ValueError
-            events.append({"event_ref": _text(event, "id", 64), "type": kind,
-                           "room": _text(event, "room", 128),
-                           "user_ref": _text(event, "user_ref", 128),
-                           "device": _text(event, "device", 64, required=False), "at": at})
+            events.append(_event(event, future))
         except (ValueError, TypeError, OverflowError):
             errors[f"events.{index}"] = [_("Each event needs id, type (join, leave or "
                                            "heartbeat), room, user_ref and an ISO 8601 time "
@@ -221,19 +226,38 @@ def parse_events(payload, max_events: int, now: datetime) -> list[dict]:
     return events
 
 
+EVENT_COLUMNS = ("platform_id", "event_ref", "source", "type", "room", "user_ref", "device",
+                 "at", "received_at", "session_id", "trainee_id")
+
+
 def _insert_ignoring_duplicates(rows: list[dict]) -> set[str]:
     """Insert event rows; the ones already stored (same platform and event id) are skipped.
-    Returns the event ids actually inserted."""
+    Returns the event ids actually inserted. One multi-row INSERT ... ON CONFLICT DO NOTHING
+    RETURNING per 500 rows, straight to the driver: this is the hot path of the webhook."""
     if not rows:
         return set()
-    table = LiveEvent.__table__
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = (insert(table).on_conflict_do_nothing(index_elements=["platform_id", "event_ref"])
-            .returning(table.c.event_ref))
-    return set(db.session.execute(stmt, rows).scalars())
+    sqlite = db.engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    one = "(" + ", ".join([mark] * len(EVENT_COLUMNS)) + ")"
+
+    def stamp(value: datetime):  # the format SQLAlchemy's SQLite DateTime stores (naive UTC)
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else value
+
+    inserted: set[str] = set()
+    connection = db.session.connection()
+    for start in range(0, len(rows), 500):
+        chunk = rows[start:start + 500]
+        params: list = []
+        received = stamp(chunk[0]["received_at"])  # one batch, one receive time
+        for row in chunk:
+            params.extend((row["platform_id"], row["event_ref"], row["source"], row["type"],
+                           row["room"], row["user_ref"], row["device"], stamp(row["at"]),
+                           received, row["session_id"], row["trainee_id"]))
+        sql = (f"INSERT INTO live_events ({', '.join(EVENT_COLUMNS)}) VALUES "
+               + ", ".join([one] * len(chunk))
+               + " ON CONFLICT (platform_id, event_ref) DO NOTHING RETURNING event_ref")
+        inserted.update(r[0] for r in connection.exec_driver_sql(sql, tuple(params)))
+    return inserted
 
 
 def _match_sessions(platform_id: int, rooms: set[str]) -> dict[str, list[LiveSession]]:
@@ -293,8 +317,11 @@ def ingest(platform_header: str | None, signature: str | None, body: bytes) -> d
     late = {(row["_session"], row["trainee_id"]) for row in rows
             if row["event_ref"] in inserted and row["_session"] is not None
             and row["_session"].closed_at is not None and row["trainee_id"] is not None}
+    late_by_session: dict[LiveSession, list[int]] = {}
     for session, trainee_id in late:
-        _store_results(session, [trainee_id])
+        late_by_session.setdefault(session, []).append(trainee_id)
+    for session, trainee_ids in late_by_session.items():  # a batch arriving after closing
+        _store_results(session, sorted(trainee_ids))
     unmatched = [ref for ref in unique if ref in inserted and ref in reasons]
     result = {"accepted": len(inserted), "duplicates": len(events) - len(inserted),
               "unmatched": unmatched,
@@ -342,24 +369,28 @@ def _store_results(session: LiveSession, trainee_ids: list[int] | None = None) -
         trainee_ids = sorted(set(db.session.scalars(select(Enrolment.trainee_id).where(
             Enrolment.course_id == session.course_id, Enrolment.status == "active")))
             | {t for (_s, t) in results})
-    existing = {row.trainee_id: row for row in db.session.scalars(select(LiveAttendance).where(
-        LiveAttendance.session_id == session.id, LiveAttendance.trainee_id.in_(trainee_ids)))}
     counts = dict.fromkeys(("present", "partial", "absent"), 0)
     flags = signals(session, results)
+    now, rows = now_utc(), []
     for trainee_id in trainee_ids:
         result = results.get((session.id, trainee_id))
         seconds = result["seconds"] if result else 0
         spans = result["spans"] if result else []
-        row = existing.get(trainee_id) or LiveAttendance(session_id=session.id,
-                                                         trainee_id=trainee_id)
-        row.seconds, row.status = seconds, _status(seconds, session)
-        counts[row.status] += 1
-        row.first_seen = datetime.fromtimestamp(spans[0][0], UTC) if spans else None
-        row.last_seen = datetime.fromtimestamp(spans[-1][1], UTC) if spans else None
-        row.flags = flags.get(trainee_id, [])
-        row.computed_at = now_utc()
-        db.session.add(row)
-    db.session.flush()
+        status = _status(seconds, session)
+        counts[status] += 1
+        rows.append({
+            "session_id": session.id, "trainee_id": trainee_id, "seconds": seconds,
+            "status": status, "flags": flags.get(trainee_id, []), "computed_at": now,
+            "first_seen": datetime.fromtimestamp(spans[0][0], UTC) if spans else None,
+            "last_seen": datetime.fromtimestamp(spans[-1][1], UTC) if spans else None})
+    # Replace the rows in bulk (thousands of viewers): no ORM objects, no row-by-row upsert.
+    for start in range(0, len(trainee_ids), 5000):
+        db.session.execute(delete(LiveAttendance).where(
+            LiveAttendance.session_id == session.id,
+            LiveAttendance.trainee_id.in_(trainee_ids[start:start + 5000]))
+            .execution_options(synchronize_session=False))
+    if rows:
+        db.session.execute(insert(LiveAttendance.__table__), rows)
     return counts
 
 
