@@ -245,6 +245,14 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> set[str]:
 
     inserted: set[str] = set()
     connection = db.session.connection()
+    if not sqlite:  # one array per column: 11 parameters whatever the batch size
+        types = ("int", "text", "text", "text", "text", "text", "text", "timestamptz",
+                 "timestamptz", "int", "int")
+        arrays = tuple([row[c] for row in rows] for c in EVENT_COLUMNS)
+        sql = (f"INSERT INTO live_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM unnest("
+               + ", ".join(f"%s::{t}[]" for t in types)
+               + ") ON CONFLICT (platform_id, event_ref) DO NOTHING RETURNING event_ref")
+        return {r[0] for r in connection.exec_driver_sql(sql, arrays)}
     for start in range(0, len(rows), 500):
         chunk = rows[start:start + 500]
         params: list = []
