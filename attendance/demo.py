@@ -6,7 +6,7 @@ import json
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from attendance import live, offline, webhook_keys
 from attendance.cli import simulated_events
@@ -143,6 +143,9 @@ def load_large(ctx: dict, events: int = 1_000_000, sessions: int = 200,
              "region_code": rng.choice(["330482", "330106", "430121", "430102"])}
             for n in range(viewers)])
         trainee_ids = ctx["large_trainees"] = list(range(first, first + viewers))
+        if db.engine.dialect.name == "postgresql":  # explicit ids: move the sequence past them
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('users', 'id'), "
+                                    "(SELECT max(id) FROM users))"))
     base = now_utc().replace(minute=0, second=0, microsecond=0)
     rows = []
     for n in range(sessions):
@@ -156,7 +159,7 @@ def load_large(ctx: dict, events: int = 1_000_000, sessions: int = 200,
     per_session = events // sessions
     batch: list[dict] = []
     for session_id, starts_at in session_rows:
-        audience = rng.sample(trainee_ids, min(len(trainee_ids), max(per_session // 24, 1)))
+        audience = rng.sample(trainee_ids, min(len(trainee_ids), max(-(-per_session // 24), 1)))
         made = 0
         for trainee_id in audience:
             at = starts_at + timedelta(seconds=rng.randint(0, 900))

@@ -41,3 +41,17 @@ def test_demo_attendance(runner, client):
     assert simulated.exit_code == 0, simulated.output
     assert '"accepted"' in simulated.output
     assert service.summary(star.id, course)["eligible_for_exam"] is True
+
+
+def test_load_large_bulk_events(make_course, make_user):
+    from attendance import demo
+    from tests.factories import make_platform
+
+    course = make_course()
+    ctx = {"courses": [course], "flagship_course": course, "platforms": [make_platform()]}
+    demo.load_large(ctx, events=2_000, sessions=4, viewers=50)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(LiveEvent)) == 2_000
+    make_user("trainee")  # ordinary inserts still work after the explicit ids
+    session = db.session.scalar(select(LiveSession).order_by(LiveSession.id))
+    assert service.live_results([session])
