@@ -96,6 +96,8 @@ class ReportEmploymentCreateSchema(StrictSchema):
     contract_months = fields.Integer(allow_none=True, load_default=None,
                                      validate=validate.Range(min=0, max=600))
     course_id = fields.Integer(allow_none=True, load_default=None)
+    employer_id = fields.Integer(allow_none=True, load_default=None, metadata={
+        "description": "The employer's enterprise account, when it has one (it may confirm)."})
 
 
 class ReportEmploymentSchema(StrictSchema):

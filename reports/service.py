@@ -152,6 +152,7 @@ class EmploymentReport:
     occupation_code: str | None = None
     contract_months: int | None = None
     course_id: int | None = None
+    employer_id: int | None = None
 
 
 def _enterprise_named(name: str) -> User | None:
@@ -189,9 +190,14 @@ def report_employment(trainee: User, data: EmploymentReport) -> EmploymentRecord
     else:
         enrolment = db.session.scalar(enrolments.order_by(Enrolment.created_at.desc(),
                                                           Enrolment.id.desc()).limit(1))
+    employer_user = None
+    if data.employer_id is not None:
+        employer_user = db.session.get(User, data.employer_id)
+        if employer_user is None or employer_user.role != "enterprise":
+            errors["employer_id"] = [_("No such enterprise account.")]
     if errors:
         raise Invalid(_("Some fields are invalid."), fields=errors)
-    employer_user = _enterprise_named(employer)
+    employer_user = employer_user or _enterprise_named(employer)
     record = EmploymentRecord(
         trainee_id=trainee.id, course_id=enrolment.course_id if enrolment else None,
         employer=employer, employer_user_id=employer_user.id if employer_user else None,

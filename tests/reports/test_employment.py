@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from core.audit import AuditLog
@@ -9,7 +10,7 @@ from core.extensions import db
 from core.timeutil import local_today
 from reports import service
 from reports.models import EmploymentRecord, FollowUpNote
-from tests.factories import api_headers, enrol, login, make_course
+from tests.factories import api_headers, enrol, login, make_course, make_user
 from tests.reports.helpers import job
 
 JOB = {"employer": "平湖箱包有限公司", "started_on": "2026-09-01",
@@ -53,7 +54,7 @@ def test_bad_reports_are_422_and_change_nothing(client, trainee):
     assert _count() == 0
 
 
-def test_only_the_named_employer_or_an_officer_confirms(client, trainee, make_user):
+def test_only_the_named_employer_or_an_officer_confirms(client, trainee):
     employer = make_user("enterprise", organisation="平湖箱包有限公司")
     stranger = make_user("enterprise", organisation="别家公司")
     record_id = client.post("/api/v1/me/employment", json=JOB,
@@ -71,7 +72,7 @@ def test_only_the_named_employer_or_an_officer_confirms(client, trainee, make_us
                       headers=api_headers(client, stranger)).get_json()["total"] == 0
 
 
-def test_officer_of_another_region_cannot_confirm(client, instructor, make_user):
+def test_officer_of_another_region_cannot_confirm(client, instructor):
     changsha = make_user("officer")
     service.set_officer_region(None, changsha, "430121")
     trainee = make_user("trainee", region_code="330482")
@@ -83,7 +84,7 @@ def test_officer_of_another_region_cannot_confirm(client, instructor, make_user)
     assert response.status_code == 403
 
 
-def test_trainee_sees_only_their_own_jobs(client, trainee, make_user):
+def test_trainee_sees_only_their_own_jobs(client, trainee):
     other = make_user("trainee")
     job(other)
     client.post("/api/v1/me/employment", json=JOB, headers=api_headers(client, trainee))
@@ -93,7 +94,7 @@ def test_trainee_sees_only_their_own_jobs(client, trainee, make_user):
                       headers=api_headers(client, trainee)).status_code == 403
 
 
-def test_follow_up_lists_at_30_and_90_days(client, officer, instructor, make_user):
+def test_follow_up_lists_at_30_and_90_days(client, officer, instructor):
     today = local_today()
     recent = make_course(instructor, ends_on=today - timedelta(days=40))
     old = make_course(instructor, ends_on=today - timedelta(days=120))
@@ -147,3 +148,39 @@ def test_pages_for_employment_and_follow_up(client, trainee, officer, instructor
     assert trainee.name in page and trainee.phone in page
     review = officer_client.get("/employment/review").get_data(as_text=True)
     assert "嘉兴服装厂" in review
+
+
+def test_employer_account_named_by_id_may_confirm(client, trainee):
+    employer = make_user("enterprise", name="HR of a company with another trading name")
+    headers = api_headers(client, trainee)
+    bad = client.post("/api/v1/me/employment", json={**JOB, "employer_id": trainee.id},
+                      headers=headers)
+    assert bad.status_code == 422 and "employer_id" in bad.get_json()["error"]["fields"]
+    record_id = client.post("/api/v1/me/employment", json={**JOB, "employer_id": employer.id},
+                            headers=headers).get_json()["id"]
+    response = client.post(f"/api/v1/employment/{record_id}/confirm",
+                           headers=api_headers(client, employer))
+    assert response.status_code == 200
+
+
+PAGES = ["/reports", "/reports/targets", "/reports/follow-ups", "/employment",
+         "/employment/review", "/orders"]
+ALLOWED = {"trainee": {"/employment"},
+           "officer": {"/reports", "/reports/targets", "/reports/follow-ups",
+                       "/employment/review", "/orders"},
+           "enterprise": {"/employment/review", "/orders"},
+           "instructor": {"/orders"}, "admin": set()}
+
+
+@pytest.mark.parametrize("role", list(ALLOWED))
+def test_page_access_by_role(client, role):
+    login(client, make_user(role))
+    for path in PAGES:
+        expected = 200 if path in ALLOWED[role] else 403
+        assert client.get(path).status_code == expected, (role, path)
+
+
+def test_pages_need_login(client):
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
