@@ -174,3 +174,39 @@ def test_employment_records_unique_per_order_and_trainee(setup):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_institution_accepts_and_enterprise_hires_through_pages(client, setup):
+    from reports import orders
+
+    order = orders.place_order(setup["enterprise"], orders.OrderData(
+        occupation_code="6-05-05-01", level=5, workers=2, region_code="330482",
+        wage_fen=500000, starts_on=local_today() + timedelta(days=5)))
+    orders.dispatch(setup["officer"], order, [setup["institution"].id])
+    db.session.commit()
+    teacher = client.application.test_client()
+    login(teacher, setup["teacher"])
+    page = teacher.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert setup["course"].title in page
+    token = csrf_token(teacher, f"/orders/{order.id}")
+    dispatch_id = order.dispatches[0].id
+    accepted = teacher.post(f"/orders/{order.id}/dispatches/{dispatch_id}/accept",
+                            data={"csrf_token": token, "course_id": str(setup["course"].id)})
+    assert accepted.status_code == 302
+    db.session.refresh(order)
+    assert order.status == "in_training"
+    trainee = make_user("trainee")
+    enrol(trainee, setup["course"])
+    certify(trainee, setup["course"], now_utc())
+    trainee_client = client.application.test_client()
+    login(trainee_client, trainee)
+    assert "平湖箱包" in trainee_client.get("/employment").get_data(as_text=True)
+    login(client, setup["enterprise"])
+    detail = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert trainee.name in detail and trainee.phone not in detail   # phone masked
+    token = csrf_token(client, f"/orders/{order.id}")
+    hired = client.post(f"/orders/{order.id}/hires",
+                        data={"csrf_token": token, "trainee_id": str(trainee.id)})
+    assert hired.status_code == 302
+    assert db.session.scalar(select(func.count(EmploymentRecord.id)).where(
+        EmploymentRecord.order_id == order.id)) == 1
