@@ -42,6 +42,11 @@ def _certificate(trainee: User, course: Course, issued: datetime, serial_no: int
 
 
 def load(ctx: dict) -> None:
+    from reports import large
+
+    # Earlier features' bulk loads may insert users with explicit ids (PostgreSQL sequences
+    # then lag behind): move the sequence past them before creating users here.
+    large.fix_sequences([User.__table__])
     officer, enterprise = ctx["users"]["officer"], ctx["users"]["enterprise"]
     instructor = ctx["users"]["instructor"]
     today = local_today()
@@ -106,8 +111,6 @@ def load(ctx: dict) -> None:
     ctx["demand_order"] = order
     ctx["employment"] = [job, *hires]
     # A year of records behind the charts: a few hundred trainees through the year (bulk).
-    from reports import large
-
     large.load(ctx, trainees=400, events=4000, targets=False)
 
 

@@ -41,7 +41,7 @@ def _bulk(table, rows: list[dict]) -> None:
         db.session.execute(insert(table), rows[start:start + CHUNK])
 
 
-def _fix_sequences(tables) -> None:
+def fix_sequences(tables) -> None:
     if db.engine.dialect.name != "postgresql":
         return
     for table in tables:
@@ -148,7 +148,7 @@ def load(ctx: dict, trainees: int = 100_000, events: int = 1_000_000, seed: int 
 
         existing = db.session.scalar(select(func.count(LiveEvent.id))) or 0
         _live_events(pairs, courses, max(events - existing, events // 5), rng)
-    _fix_sequences([User.__table__, Enrolment.__table__, Certificate.__table__,
+    fix_sequences([User.__table__, Enrolment.__table__, Certificate.__table__,
                     EmploymentRecord.__table__])
     if not targets:
         return
@@ -219,6 +219,6 @@ def _live_events(pairs, courses, events: int, rng: random.Random) -> None:
             event_rows = []
     _bulk(LiveEvent.__table__, event_rows)
     _bulk(LiveAttendance.__table__, results)
-    _fix_sequences([LiveSession.__table__, LiveEvent.__table__, LiveAttendance.__table__])
+    fix_sequences([LiveSession.__table__, LiveEvent.__table__, LiveAttendance.__table__])
     _say(f"{len(sessions)} live sessions, {event_id - first_event} live events, "
                f"{len(results)} live results")
