@@ -30,6 +30,7 @@ class ReportFilter:
     key_group: str | None = None
     institution_id: int | None = None
     platform_id: int | None = None
+    course_ids: tuple[int, ...] | None = None   # only these courses (the top-N table)
 
 
 def _frame(name: str, f: ReportFilter, dimension: str | None = None):
@@ -72,6 +73,8 @@ def _frame(name: str, f: ReportFilter, dimension: str | None = None):
         frame = frame.where(Course.platform_id == f.platform_id)
     if f.key_group:
         frame = frame.where(_in_group(src.c.trainee_id, f.key_group))
+    if f.course_ids is not None:
+        frame = frame.where(src.c.course_id.in_(f.course_ids))
     return frame.subquery(name)
 
 
@@ -197,7 +200,13 @@ def breakdown(f: ReportFilter, dimension: str, limit: int | None = None) -> list
 
 
 def course_table(f: ReportFilter, limit: int | None = 50) -> list[dict]:
-    """Per course: trained, sat, passed, pass rate, certified, employed, attendance spread."""
+    """Per course: trained, sat, passed, pass rate, certified, employed, attendance spread.
+    With a limit, the courses that trained the most people; the other figures are then
+    counted for those courses only."""
+    if limit:
+        trained = _grouped("trained", f, "course")
+        top = sorted(trained, key=lambda k: (-trained[k], k))[:limit]
+        f = replace(f, course_ids=tuple(top))
     rows = breakdown(f, "course", limit)
     sat = _grouped("sat", f, "course")
     attendance = attendance_distribution(f, [r["key"] for r in rows])
