@@ -3,6 +3,8 @@ demand order carried from order to hires. `load_large` adds 100,000 trainees for
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from accounts import idcard
 from accounts.models import User
 from certificates.models import Certificate
@@ -27,6 +29,30 @@ def _trainee(name: str, region: str, phone: str, n: int) -> User:
         email=f"demo.trainee{n}@demo.skillbridge.cn", password="demo12345", name=name,
         id_number=idcard.make_valid(f"{region}1996{1 + n % 12:02d}{10 + n:02d}{n:03d}"),
         phone=phone, region_code=region, key_groups=["rural_migrant"] if n % 2 else []))
+
+
+def _issued(certificates: list[Certificate], officer: User) -> None:
+    """Announce the demo certificates like the certificates feature does, so that subsidy
+    claims open (when subsidies is installed); the officer approves the eligible ones."""
+    from flask import current_app
+
+    from core import signals
+    from reports.sources import installed
+
+    db.session.flush()
+    for cert in certificates:
+        signals.certificate_issued.send(current_app._get_current_object(), certificate=cert,
+                                        actor=None)
+    if not installed("subsidies"):
+        return
+    from subsidies import service as subsidies
+    from subsidies.models import SubsidyClaim
+
+    db.session.flush()
+    for claim in db.session.scalars(select(SubsidyClaim).where(
+            SubsidyClaim.certificate_id.in_([c.id for c in certificates]),
+            SubsidyClaim.status == "pending", SubsidyClaim.eligible.is_(True))):
+        subsidies.decide_claim(officer, claim.id, True, None)
 
 
 def _certificate(trainee: User, course: Course, issued: datetime, serial_no: int) -> Certificate:
@@ -70,12 +96,13 @@ def load(ctx: dict) -> None:
     people = [_trainee(name, region, phone, n) for n, (name, region, phone)
               in enumerate(FOLLOW_UP_TRAINEES, start=1)]
     issued = datetime.combine(today - timedelta(days=45), datetime.min.time(), UTC)
+    issued_now = []
     for n, person in enumerate(people):
         course = ended_30 if n % 2 == 0 else ended_90
         courses.enrol(person, course.id)
         if n < 4:
-            _certificate(person, course, issued, 900 + n)
-    db.session.flush()
+            issued_now.append(_certificate(person, course, issued, 900 + n))
+    _issued(issued_now, officer)
     # Two of them found work: one confirmed by the officer, one still awaiting confirmation.
     job = service.report_employment(people[0], service.EmploymentReport(
         employer="平湖市智能仪表有限公司", started_on=today - timedelta(days=20),
@@ -101,11 +128,12 @@ def load(ctx: dict) -> None:
     orders.accept(instructor, order.dispatches[0], sewing.id)
     sewing.starts_on, sewing.ends_on = today - timedelta(days=60), today - timedelta(days=35)
     hires = []
+    issued_now = []
     for n, trainee in enumerate(ctx["trainees"]):
         courses.enrol(trainee, sewing.id)
         if n < 2:
-            _certificate(trainee, sewing, issued + timedelta(days=1), 950 + n)
-    db.session.flush()
+            issued_now.append(_certificate(trainee, sewing, issued + timedelta(days=1), 950 + n))
+    _issued(issued_now, officer)
     for trainee in ctx["trainees"][:2]:
         hires.append(orders.hire(enterprise, order, trainee.id, started_on=today))
     ctx["demand_order"] = order
