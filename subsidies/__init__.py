@@ -17,7 +17,7 @@ def init_app(app) -> None:
 
     def claim_on_issue(_sender, certificate=None, actor=None, **_kwargs):
         if certificate is not None and ours():
-            service.open_claims(certificate, actor)
+            service.open_claims_safely(certificate, actor)
 
     def hold_on_revoke(_sender, certificate=None, actor=None, **_kwargs):
         if certificate is not None and ours():

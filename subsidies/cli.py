@@ -29,6 +29,14 @@ def export_policy(policy_id: int) -> None:
                           ensure_ascii=False, indent=2))
 
 
+@subsidies_cli.command("reconcile")
+def reconcile() -> None:
+    """Open claims for valid certificates that have none (e.g. after a failed receiver)."""
+    count = service.open_missing_claims()
+    db.session.commit()
+    click.echo(f"Opened claims for {count} certificate(s).")
+
+
 @subsidies_cli.command("overdue")
 def overdue() -> None:
     """List pending claims past their 10-working-day review date."""

@@ -139,6 +139,35 @@ def open_claims(certificate, actor=None) -> list[SubsidyClaim]:
     return claims
 
 
+def open_claims_safely(certificate, actor=None) -> list[SubsidyClaim]:
+    """The signal receiver: a failure here must never undo the certificate. The claim work runs
+    in a savepoint; if it fails, the error is logged and audited, and `flask subsidies
+    reconcile` opens the missing claim later."""
+    from flask import current_app
+
+    try:
+        with db.session.begin_nested():
+            return open_claims(certificate, actor)
+    except Exception as error:  # noqa: BLE001 - issuance goes on; reconcile repairs
+        current_app.logger.exception("opening the subsidy claim for certificate %s failed",
+                                     certificate.id)
+        record(actor, "claim.open_failed", ("Certificate", certificate.id),
+               after={"error": type(error).__name__})
+        return []
+
+
+def open_missing_claims(actor=None) -> int:
+    """Open claims for valid certificates that have none (after a failed receiver)."""
+    from certificates.models import Certificate
+
+    missing = db.session.scalars(select(Certificate).where(
+        Certificate.status == "valid",
+        ~Certificate.id.in_(select(SubsidyClaim.certificate_id))).order_by(Certificate.id)).all()
+    for certificate in missing:
+        open_claims(certificate, actor)
+    return len(missing)
+
+
 def _open_certificate_claim(certificate, course, trainee, policy, training_on, base):
     if policy is None:
         claim = SubsidyClaim(kind="certificate", status="ineligible", eligible=False,
@@ -294,9 +323,15 @@ def on_certificate_revoked(certificate, actor=None) -> None:
 def claims_query(status: str | None = None, region: str | None = None,
                  occupation: str | None = None, key_group: str | None = None,
                  overdue: bool = False, kind: str | None = None, trainee_id: int | None = None):
+    from sqlalchemy.orm import selectinload
+
     from courses.models import Occupation
 
-    stmt = select(SubsidyClaim).order_by(SubsidyClaim.created_at.asc(), SubsidyClaim.id.asc())
+    # Lists show trainee, certificate and occupation for every row: load them in 4 queries.
+    stmt = select(SubsidyClaim).order_by(SubsidyClaim.created_at.asc(), SubsidyClaim.id.asc()) \
+        .options(selectinload(SubsidyClaim.trainee).selectinload(User.profile),
+                 selectinload(SubsidyClaim.certificate), selectinload(SubsidyClaim.occupation),
+                 selectinload(SubsidyClaim.decided_by))
     states = {"pending": ["pending"], "approved": ["approved", "in_batch"],
               "rejected": ["rejected", "ineligible"], "paid": ["paid"]}
     if status:

@@ -161,3 +161,32 @@ def test_revocation_rejects_unpaid_and_flags_paid(policy, attendance, officer):
     assert claim_of(in_batch).status == "rejected" and claim_of(in_batch).batch_id is None
     db.session.refresh(batch)
     assert batch.total_fen == 0 and batch.claim_count == 0
+
+
+def test_a_failing_receiver_never_undoes_the_certificate(policy, attendance, monkeypatch,
+                                                         runner):
+    from certificates.models import Certificate
+    from subsidies import service
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "open_claims", broken)
+        certificate = issue(trainee, factories.make_course())
+    assert db.session.get(Certificate, certificate.id) is not None
+    assert claim_of(certificate) is None
+    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "claim.open_failed"))
+    result = runner.invoke(args=["subsidies", "reconcile"])
+    assert "1 certificate" in result.output
+    assert claim_of(certificate).status == "pending"
+
+
+def test_cli_policy_export_import_and_overdue(policy, runner, tmp_path):
+    exported = runner.invoke(args=["subsidies", "export-policy", str(policy.id)])
+    path = tmp_path / "policy.json"
+    path.write_text(exported.output, encoding="utf-8")
+    imported = runner.invoke(args=["subsidies", "import-policy", str(path)])
+    assert "v2" in imported.output
+    assert "0 overdue" in runner.invoke(args=["subsidies", "overdue"]).output
