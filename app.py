@@ -9,7 +9,8 @@ from flask import Flask
 from core.config import load_config
 
 # Feature folders in dependency order: demo data, blueprints and catalogues load in this order.
-FEATURES = ("core", "accounts", "courses", "attendance", "certificates", "subsidies", "reports")
+FEATURES = ("core", "accounts", "courses", "attendance", "certificates", "subsidies", "exams",
+            "reports")
 
 
 def create_app(config: dict | None = None) -> Flask:

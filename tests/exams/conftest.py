@@ -1,0 +1,1 @@
+from tests.exams.helpers import eligible  # noqa: F401  (fixture)
