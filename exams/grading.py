@@ -17,7 +17,7 @@ class DefinitionError(ValueError):
     """A question definition is invalid; `fields` maps field names to messages."""
 
     def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        super().__init__(", ".join(fields))  # messages stay lazy until shown
         self.fields = fields
 
 

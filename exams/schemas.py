@@ -56,8 +56,14 @@ class QuestionUpdateSchema(QuestionCreateSchema):
     """PATCH: any of the create fields (load with partial=True)."""
 
 
+class KeyFlagSchema(StrictSchema):
+    id = fields.String(required=True, validate=validate.Length(max=16))
+    text = fields.String()  # ignored: a key correction cannot change what was asked
+    correct = fields.Boolean(required=True)
+
+
 class KeyCorrectionSchema(StrictSchema):
-    options = fields.List(fields.Nested(OptionInSchema))
+    options = fields.List(fields.Nested(KeyFlagSchema))
     answers = fields.List(AnyField())
     partial_credit = fields.Boolean()
 
