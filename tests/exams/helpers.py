@@ -2,8 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
-
 from core.extensions import db
 from core.timeutil import now_utc
 from exams import service
@@ -24,22 +22,6 @@ QUESTIONS = [
 RUBRIC = [{"criterion": "商品讲解", "max_points": 40}, {"criterion": "合规", "max_points": 30},
           {"criterion": "互动答疑", "max_points": 30}]
 
-
-def always_eligible(enrolment) -> dict:
-    return {"required_minutes": 3600, "attended_minutes": 3600, "ratio": 1.0,
-            "eligible_for_exam": True}
-
-
-def never_eligible(enrolment) -> dict:
-    return {"required_minutes": 3600, "attended_minutes": 1200, "ratio": 1 / 3,
-            "eligible_for_exam": False}
-
-
-@pytest.fixture
-def eligible(app, monkeypatch):
-    """Every enrolled trainee has attended enough (until the attendance feature's
-    grant_attendance is on main)."""
-    monkeypatch.setitem(app.extensions, "attendance_summary", always_eligible)
 
 
 def make_bank(instructor, occupation=None, questions=QUESTIONS, copies: int = 1):
@@ -68,9 +50,16 @@ def make_exam(instructor, course, bank=None, practical: bool = False, **override
     return exam
 
 
-def setup_exam(instructor, trainee, practical: bool = False, **overrides):
-    course = factories.make_course(instructor)
-    factories.enrol(trainee, course)
+def setup_exam(instructor, trainee, practical: bool = False, attended: float = 1.0,
+               **overrides):
+    """A course taught by `instructor` where `trainee` is enrolled and has really attended
+    `attended` of the required hours, and an open exam on it."""
+    course = factories.make_course(instructor, required_hours=2)
+    minutes = round(course.required_minutes * attended)
+    if minutes:
+        factories.grant_attendance(trainee, course, minutes)
+    else:
+        factories.enrol(trainee, course)
     return make_exam(instructor, course, practical=practical, **overrides)
 
 

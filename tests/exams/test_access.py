@@ -7,7 +7,7 @@ from tests.exams.helpers import setup_exam
 
 
 @pytest.fixture
-def world(client, instructor, trainee, make_user, eligible):
+def world(client, instructor, trainee, make_user):
     exam = setup_exam(instructor, trainee, practical=True)
     headers = factories.api_headers(client, trainee)
     body = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()

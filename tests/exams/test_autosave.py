@@ -16,8 +16,7 @@ def _start(client, instructor, trainee, **overrides):
     return exam, headers, body
 
 
-def test_saving_twice_is_harmless_and_a_reload_gets_the_answers(client, instructor, trainee,
-                                                                 eligible):
+def test_saving_twice_is_harmless_and_a_reload_gets_the_answers(client, instructor, trainee):
     _exam, headers, body = _start(client, instructor, trainee)
     question = next(q for q in body["questions"] if q["type"] == "fill_in")
     url = f"/api/v1/attempts/{body['attempt_id']}/answers/{question['id']}"
@@ -35,7 +34,7 @@ def test_saving_twice_is_harmless_and_a_reload_gets_the_answers(client, instruct
                       headers=headers).get_json()["answers"] == {}
 
 
-def test_bad_answers_are_refused_and_change_nothing(client, instructor, trainee, eligible):
+def test_bad_answers_are_refused_and_change_nothing(client, instructor, trainee):
     _exam, headers, body = _start(client, instructor, trainee)
     by_type = {q["type"]: q for q in body["questions"]}
     base = f"/api/v1/attempts/{body['attempt_id']}/answers/"
@@ -52,7 +51,7 @@ def test_bad_answers_are_refused_and_change_nothing(client, instructor, trainee,
     assert all(item.answer is None for item in db.session.scalars(db.select(AttemptItem)))
 
 
-def test_nothing_is_accepted_after_the_deadline(client, instructor, trainee, eligible):
+def test_nothing_is_accepted_after_the_deadline(client, instructor, trainee):
     _exam, headers, body = _start(client, instructor, trainee)
     questions = body["questions"]
     url = f"/api/v1/attempts/{body['attempt_id']}/answers/"
@@ -73,7 +72,7 @@ def test_nothing_is_accepted_after_the_deadline(client, instructor, trainee, eli
     assert items[questions[1]["id"]] is None
 
 
-def test_reading_an_expired_attempt_finalises_it(client, instructor, trainee, eligible):
+def test_reading_an_expired_attempt_finalises_it(client, instructor, trainee):
     _exam, headers, body = _start(client, instructor, trainee)
     attempt = db.session.get(Attempt, body["attempt_id"])
     attempt.deadline = now_utc() - timedelta(minutes=1)
@@ -84,7 +83,7 @@ def test_reading_an_expired_attempt_finalises_it(client, instructor, trainee, el
     assert submitted.status_code == 200 and submitted.get_json()["submitted_by"] == "timeout"
 
 
-def test_close_expired_cli(runner, client, instructor, trainee, eligible):
+def test_close_expired_cli(runner, client, instructor, trainee):
     _exam, _headers, body = _start(client, instructor, trainee)
     result = runner.invoke(args=["exams", "close-expired"])
     assert result.exit_code == 0 and "Closed 0" in result.output
@@ -98,7 +97,7 @@ def test_close_expired_cli(runner, client, instructor, trainee, eligible):
 
 
 def test_the_deadline_is_capped_by_the_window_and_extended_by_overrides(
-        client, instructor, trainee, eligible):
+        client, instructor, trainee):
     now = now_utc()
     exam = setup_exam(instructor, trainee, closes_at=now + timedelta(minutes=10),
                       time_limit_minutes=30)

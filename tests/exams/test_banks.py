@@ -23,7 +23,7 @@ def _sit(client, exam, trainee, answer_for):
     return body
 
 
-def test_editing_a_used_question_makes_a_new_version(client, instructor, trainee, eligible):
+def test_editing_a_used_question_makes_a_new_version(client, instructor, trainee):
     exam = setup_exam(instructor, trainee)
     body = _sit(client, exam, trainee, correct_answer)
     question = next(q for q in body["questions"] if q["type"] == "single")
@@ -59,7 +59,7 @@ def test_editing_an_unused_question_changes_it_in_place(client, instructor):
 
 
 def test_a_key_correction_regrades_and_announces_new_passes(app, client, instructor,
-                                                            trainee, eligible):
+                                                            trainee):
     exam = setup_exam(instructor, trainee, pass_theory=75)
     # Right on everything except the true/false question: 75 → passes at 75.
     body = _sit(client, exam, trainee, lambda q: wrong_answer(q) if q["type"] == "true_false"

@@ -43,7 +43,7 @@ def _together(app, calls):
     return results
 
 
-def test_simultaneous_starts_make_one_attempt(app, client, instructor, trainee, eligible):
+def test_simultaneous_starts_make_one_attempt(app, client, instructor, trainee):
     exam = setup_exam(instructor, trainee, max_attempts=3)
     headers = factories.api_headers(client, trainee)
     url = f"/api/v1/exams/{exam.id}/attempts"
@@ -54,7 +54,7 @@ def test_simultaneous_starts_make_one_attempt(app, client, instructor, trainee, 
     assert db.session.scalar(select(func.count(Attempt.id))) == 1
 
 
-def test_a_double_submit_grades_once(app, client, instructor, trainee, eligible):
+def test_a_double_submit_grades_once(app, client, instructor, trainee):
     exam = setup_exam(instructor, trainee)
     headers = factories.api_headers(client, trainee)
     body = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()
@@ -66,8 +66,7 @@ def test_a_double_submit_grades_once(app, client, instructor, trainee, eligible)
         AuditLog.action == "attempt.submitted")) == 1
 
 
-def test_answers_racing_the_deadline_are_refused_after_it(app, client, instructor, trainee,
-                                                          eligible):
+def test_answers_racing_the_deadline_are_refused_after_it(app, client, instructor, trainee):
     exam = setup_exam(instructor, trainee)
     headers = factories.api_headers(client, trainee)
     body = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()

@@ -1,1 +1,0 @@
-from tests.exams.helpers import eligible  # noqa: F401  (fixture)
