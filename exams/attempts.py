@@ -224,7 +224,9 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
         raise Conflict(_("Time is up: this attempt is closed and no longer accepts answers."),
                        code="attempt_closed",
                        extra={"deadline": attempt.deadline.isoformat()})
-    item = next((i for i in attempt.items if i.question_id == question_id), None)
+    # One row, not the whole paper: autosave is the hottest path of an exam.
+    item = db.session.scalar(select(AttemptItem).where(
+        AttemptItem.attempt_id == attempt.id, AttemptItem.question_id == question_id))
     if item is None:
         raise NotFound(_("This question is not on your paper."))
     try:

@@ -1,0 +1,276 @@
+"""Exam load (issue 5): N simulated trainees (default 2,000) each start a 16-question exam,
+save 16 answers and submit, against gunicorn (2 workers) with PostgreSQL on this machine.
+Per step p50/p95, compared with a bare Flask endpoint's p95 measured by the same client at
+the same concurrency in the same run; then the database is checked for lost answers.
+
+Run alone: `.venv/bin/python -m bench.exams_bench` (BENCH_EXAM_TRAINEES, BENCH_EXAM_CLIENTS).
+"""
+
+import http.client
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VENV_BIN = Path(sys.executable).parent
+TRAINEES = int(os.environ.get("BENCH_EXAM_TRAINEES", "2000"))
+CLIENTS = int(os.environ.get("BENCH_EXAM_CLIENTS", "32"))
+FIRST_ERROR: list[str] = []
+
+PREPARE = """
+import json, sys
+from datetime import timedelta
+from app import create_app
+from core.auth import issue_token
+from core.extensions import db
+from core.timeutil import now_utc
+from accounts.models import User
+from attendance.models import OfflineCheckin, OfflineSession
+from courses.models import Enrolment
+from exams import service
+from tests import factories
+
+app = create_app()
+n = int(sys.argv[1])
+with app.app_context():
+    instructor = factories.make_user("instructor")
+    course = factories.make_course(instructor, required_hours=1)
+    bank = service.create_bank(instructor, {"occupation_code": course.occupation.code,
+                                            "level": 5, "title": "bench"})
+    for k in range(10):
+        service.add_question(instructor, bank, {"type": "single", "text": f"单选{k}",
+            "options": [{"text": "对", "correct": True}, {"text": "错"}, {"text": "也错"}]})
+        service.add_question(instructor, bank, {"type": "multiple", "text": f"多选{k}",
+            "options": [{"text": "甲", "correct": True}, {"text": "乙", "correct": True},
+                        {"text": "丙"}]})
+        service.add_question(instructor, bank, {"type": "true_false", "text": f"判断{k}",
+                                                "answers": [True]})
+        service.add_question(instructor, bank, {"type": "fill_in", "text": f"填空{k}",
+                                                "answers": ["答案"]})
+    now = now_utc()
+    exam = service.create_exam(instructor, course, {
+        "title": "bench", "bank_id": bank.id, "time_limit_minutes": 120,
+        "blueprint": [{"type": t, "count": 4} for t in ("single", "multiple", "true_false",
+                                                       "fill_in")],
+        "opens_at": now - timedelta(hours=1), "closes_at": now + timedelta(days=1),
+        "max_attempts": 1, "pass_theory": 60, "pass_practical": None})
+    session = OfflineSession(course_id=course.id, title="bench", code_key="k" * 64,
+                             starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1))
+    db.session.add(session)
+    db.session.flush()
+    tokens = []
+    for i in range(n):
+        user = User(email=f"bench{i}@example.test", name=f"学员{i}", role="trainee",
+                    password_hash="!")
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Enrolment(course_id=course.id, trainee_id=user.id, status="active"))
+        db.session.add(OfflineCheckin(session_id=session.id, trainee_id=user.id,
+                                      checked_in_at=session.starts_at,
+                                      checked_out_at=session.ends_at))
+        tokens.append(issue_token(user)[0])
+    db.session.commit()
+    print(json.dumps({"exam_id": exam.id, "tokens": tokens}))
+"""
+
+
+class Client:
+    """One keep-alive HTTP connection; records (step, seconds, status)."""
+
+    def __init__(self, port: int, samples: list):
+        self.port, self.samples = port, samples
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(self, step: str, method: str, path: str, token: str | None = None, body=None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            response = self.conn.getresponse()
+            payload = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            payload, status = b"", 599
+        self.samples.append((step, time.perf_counter() - started, status))
+        if status >= 400 and not FIRST_ERROR:
+            FIRST_ERROR.append(f"{step} {status} {payload[:300]!r}")
+        return status, payload
+
+
+def answer_for(question: dict):
+    """Deterministic answers (the check afterwards compares the database with these)."""
+    if question["type"] == "single":
+        return question["options"][0]["id"]
+    if question["type"] == "multiple":
+        return sorted(o["id"] for o in question["options"][:2])
+    if question["type"] == "true_false":
+        return True
+    return f"答案{question['id']}"
+
+
+def trainee_flow(client: Client, exam_id: int, token: str, sent: dict) -> None:
+    status, payload = client.call("start", "POST", f"/api/v1/exams/{exam_id}/attempts", token)
+    if status != 201:
+        return
+    paper = json.loads(payload)
+    attempt = paper["attempt_id"]
+    sent[attempt] = {}
+    for question in paper["questions"]:
+        answer = answer_for(question)
+        status, _ = client.call("save", "PUT", f"/api/v1/attempts/{attempt}/answers/"
+                                f"{question['id']}", token, {"answer": answer})
+        if status == 200:
+            sent[attempt][question["id"]] = answer
+    client.call("submit", "POST", f"/api/v1/attempts/{attempt}/submit", token)
+
+
+def run_clients(port: int, jobs: list, work) -> tuple[list, float]:
+    samples: list = []
+    lock = threading.Lock()
+    queue = list(jobs)
+
+    def worker():
+        client = Client(port, samples)
+        while True:
+            with lock:
+                if not queue:
+                    return
+                job = queue.pop()
+            work(client, job)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples, time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+def lost_answers(env: dict, sent: dict) -> tuple[int, int, int]:
+    """(answers sent and acknowledged, of those missing or different in the database,
+    attempts not completed)."""
+    code = (
+        "import json, sys\nfrom app import create_app\nfrom core.extensions import db\n"
+        "from exams.models import Attempt, AttemptItem\napp = create_app()\n"
+        "with app.app_context():\n"
+        "    rows = db.session.execute(db.select(AttemptItem.attempt_id, "
+        "AttemptItem.question_id, AttemptItem.answer)).all()\n"
+        "    open_ = db.session.scalar(db.select(db.func.count(Attempt.id)).where("
+        "Attempt.status != 'completed'))\n"
+        "    print(json.dumps({'rows': [[a, q, v] for a, q, v in rows], 'open': open_}))\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    stored = {(a, q): v for a, q, v in data["rows"]}
+    acknowledged = [(a, q, v) for a, answers in sent.items() for q, v in answers.items()]
+    lost = sum(1 for a, q, v in acknowledged if stored.get((a, q)) != v)
+    return len(acknowledged), lost, data["open"]
+
+
+def run() -> list[str]:
+    from sqlalchemy import create_engine, make_url, text
+
+    pg = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    name = f"sb_exam_bench_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    instance = tempfile.mkdtemp(prefix="sb-exam-bench-")
+    env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, "SKILLBRIDGE_ENV": "production",
+           "SECRET_KEY": secrets.token_hex(16), "API_TOKEN_TTL_SECONDS": "86400",
+           "DATABASE_URL": make_url(pg).set(database=name).render_as_string(
+               hide_password=False)}
+    env.pop("REDIS_URL", None)
+    server = None
+    try:
+        subprocess.run([str(VENV_BIN / "flask"), "--app", "app", "db", "upgrade"], env=env,
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print(f"exams bench: preparing {TRAINEES} trainees ...", flush=True)
+        out = subprocess.run([sys.executable, "-c", PREPARE, str(TRAINEES)], env=env, cwd=ROOT,
+                             check=True, capture_output=True, text=True).stdout
+        setup = json.loads(out.strip().splitlines()[-1])
+        from bench.run import free_port
+
+        port = free_port()
+        server = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
+             "warning", "bench.wsgi:create()"], env=env, cwd=ROOT)
+        for _ in range(100):
+            try:
+                Client(port, []).call("health", "GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1)
+        bare_jobs = list(range(CLIENTS * 50))
+        run_clients(port, bare_jobs[:CLIENTS * 5], lambda c, _j: c.call("bare", "GET",
+                                                                          "/_bench/bare"))
+        bare, _ = run_clients(port, bare_jobs, lambda c, _j: c.call("bare", "GET",
+                                                                    "/_bench/bare"))
+        sent: dict = {}
+        print(f"exams bench: {TRAINEES} trainees through {CLIENTS} clients ...", flush=True)
+        samples, elapsed = run_clients(
+            port, setup["tokens"], lambda c, token: trainee_flow(c, setup["exam_id"], token,
+                                                                 sent))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+    try:
+        acknowledged, lost, still_open = lost_answers(env, sent)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    bare_p95 = percentile([s for _step, s, _st in bare], 95)
+    rows = []
+    for step in ("start", "save", "submit"):
+        times = [s for st, s, _status in samples if st == step]
+        errors = sum(1 for st, _s, status in samples if st == step and status >= 400)
+        server_errors = sum(1 for st, _s, status in samples if st == step and status >= 500)
+        p95 = percentile(times, 95)
+        rows.append(f"| {step} | {len(times)} | {percentile(times, 50):.1f} | {p95:.1f} | "
+                    f"{p95 / bare_p95:.2f}× | {errors} ({server_errors} 5xx) |")
+    total = len(samples)
+    return [
+        "## Exams under load (issue 5)",
+        "",
+        f"{TRAINEES:,} trainees each start a 16-question exam, save 16 answers one by one and "
+        f"submit (18 requests each, {total:,} in all), driven back to back by {CLIENTS} "
+        "concurrent keep-alive clients (no think time) against gunicorn (2 sync workers) and "
+        "PostgreSQL on the same 2-core machine, with the load generator on it too. "
+        f"Took {elapsed:.0f} s ({total / elapsed:.0f} requests/s). Latency in ms; the bare "
+        f"JSON endpoint's p95 at the same concurrency, same client, same run: "
+        f"{bare_p95:.1f} ms (p50 {percentile([s for _t, s, _x in bare], 50):.1f} ms).",
+        "",
+        "| step | requests | p50 | p95 | p95 / bare p95 | errors |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"Lost answers: {lost} of {acknowledged:,} acknowledged saves differ from the database; "
+        f"attempts left open: {still_open}."
+        + (f" First error: `{FIRST_ERROR[0]}`" if FIRST_ERROR else ""),
+    ]
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))

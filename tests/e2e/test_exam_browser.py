@@ -1,0 +1,73 @@
+"""A trainee takes a short exam in Chromium: answers autosave, a reload keeps them, the
+countdown follows the server's deadline, submitting shows the result per the review policy."""
+
+import re
+
+from core.extensions import db
+from exams.models import Attempt
+from tests import factories
+from tests.exams.helpers import setup_exam
+
+
+def _log_in(page, live_server, user):
+    page.goto(live_server + "/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/(?!login).*"))
+
+
+def _saved(page, fieldset):
+    page.wait_for_function(
+        "el => el.querySelector('.item-status').textContent.trim() === '已保存'",
+        arg=fieldset.element_handle())
+
+
+def test_trainee_takes_an_exam_in_the_browser(live_server, page, instructor, trainee,
+                                              artifacts_dir):
+    exam = setup_exam(instructor, trainee, time_limit_minutes=30, review_on_submit="responses",
+                      shuffle_questions=False)
+    exam_id = exam.id
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("dialog", lambda dialog: dialog.accept())
+    _log_in(page, live_server, trainee)
+
+    page.goto(f"{live_server}/exams/{exam_id}")
+    page.click("#start-attempt")
+    page.wait_for_selector("#exam-app")
+    assert "全网最低价" in page.content() and "FAB" not in page.content()
+    countdown = page.locator("#countdown")
+    page.wait_for_function("document.getElementById('countdown').textContent.startsWith('29:')"
+                           " || document.getElementById('countdown').textContent === '30:00'")
+
+    single = page.locator("fieldset[data-type=single]")
+    single.get_by_label("全网最低价").check()
+    _saved(page, single)
+    fill_in = page.locator("fieldset[data-type=fill_in]")
+    fill_in.locator("input").fill("ｆａｂ")
+    _saved(page, fill_in)
+
+    page.reload()
+    assert page.locator("fieldset[data-type=single]").get_by_label("全网最低价").is_checked()
+    assert page.locator("fieldset[data-type=fill_in] input").input_value() == "ｆａｂ"
+    assert re.match(r"^(29|30):\d\d$", countdown.inner_text())
+
+    multiple = page.locator("fieldset[data-type=multiple]")
+    multiple.get_by_label("灯光").check()
+    multiple.get_by_label("收音").check()
+    _saved(page, multiple)
+    tf = page.locator("fieldset[data-type=true_false]")
+    tf.get_by_label("错误").check()
+    _saved(page, tf)
+
+    page.click("#submit-attempt")
+    page.wait_for_selector("#result")
+    assert "100.0" in page.locator("#theory-score").inner_text()
+    assert page.locator("#result-passed .tag-approved").count() == 1
+    # Review policy "responses": own answers marked, but no correct-answer key.
+    assert page.locator(".question-review.right").count() == 4
+    page.screenshot(path=str(artifacts_dir / "exam-result.png"), full_page=True)
+    attempt = db.session.scalar(db.select(Attempt))
+    assert attempt.status == "completed" and attempt.passed is True
+    assert errors == []
