@@ -107,6 +107,8 @@ def start_attempt(trainee, exam: Exam, now: datetime | None = None) -> Attempt:
     if current is not None:
         raise Conflict(_("You already have an attempt in progress."), code="attempt_open",
                        extra={"attempt_id": current.id})
+    if any(a.passed for a in attempts_of(exam, trainee.id)):
+        raise Conflict(_("You have already passed this exam."), code="already_passed")
     used = service.attempts_used(exam, trainee.id)
     if used >= allowed_attempts(exam, trainee.id):
         raise Conflict(_("You have used all your attempts at this exam."),

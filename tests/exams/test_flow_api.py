@@ -231,3 +231,16 @@ def test_a_double_submit_gives_one_result(client, instructor, trainee):
     assert first.get_json() == second.get_json()
     assert db.session.scalar(select(func.count(AuditLog.id)).where(
         AuditLog.action == "attempt.submitted")) == 1
+
+
+def test_no_new_attempt_after_passing(client, instructor, trainee):
+    exam = setup_exam(instructor, trainee, max_attempts=3)
+    headers = factories.api_headers(client, trainee)
+    body = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()
+    for question in body["questions"]:
+        client.put(f"/api/v1/attempts/{body['attempt_id']}/answers/{question['id']}",
+                   headers=headers, json={"answer": correct_answer(question)})
+    client.post(f"/api/v1/attempts/{body['attempt_id']}/submit", headers=headers)
+    again = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "already_passed"
