@@ -104,7 +104,7 @@ class Client:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             payload, status = b"", 599
         self.samples.append((step, time.perf_counter() - started, status))
-        if status >= 400 and not FIRST_ERROR:
+        if status >= 400 and step != "health" and not FIRST_ERROR:
             FIRST_ERROR.append(f"{step} {status} {payload[:300]!r}")
         return status, payload
 
