@@ -1,9 +1,16 @@
-"""Certificates issued for passed exams."""
+"""Certificates issued for passed exams, their rendered PDF files and serial counters."""
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -18,13 +25,19 @@ STATUSES = {
 
 
 class Certificate(TimestampMixin, db.Model):
-    """One certificate per passed exam result (attempt_id is unique: a race yields one)."""
+    """One certificate per passed exam result (attempt_id is unique: a race yields one).
+
+    A reissue (corrected name) takes over attempt_id; the old row keeps `superseded_by_id`.
+    """
 
     __tablename__ = "certificates"
     __table_args__ = (
         CheckConstraint("status IN ('valid','revoked','superseded','expired')",
                         name="status_known"),
         CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        CheckConstraint("status != 'revoked' OR revoked_at IS NOT NULL", name="revoked_dated"),
+        CheckConstraint("status != 'superseded' OR superseded_by_id IS NOT NULL",
+                        name="superseded_linked"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,10 +58,69 @@ class Certificate(TimestampMixin, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(500))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    # What was signed: canonical JSON (sorted keys, no whitespace, UTF-8), its Ed25519
+    # signature (base64url, no padding) and the id of the key that made it.
+    payload: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    signature: Mapped[str] = mapped_column(String(128), nullable=False, server_default="")
+    key_id: Mapped[str] = mapped_column(String(64), nullable=False, server_default="")
+    holder_id_masked: Mapped[str] = mapped_column(String(18), nullable=False, server_default="")
+    region_code: Mapped[str] = mapped_column(String(6), nullable=False, server_default="")
+    provider_name: Mapped[str | None] = mapped_column(String(200))
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), unique=True)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    trainee = relationship("User")
+    trainee = relationship("User", foreign_keys=[trainee_id])
     course = relationship("Course")
     occupation = relationship("Occupation")
+    files: Mapped[list["CertificateFile"]] = relationship(
+        back_populates="certificate", order_by="CertificateFile.id",
+        cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Certificate {self.serial} {self.status} trainee={self.trainee_id}>"
+
+    @property
+    def status_title(self) -> str:
+        return str(STATUSES.get(self.status, self.status))
+
+
+class CertificateFile(TimestampMixin, db.Model):
+    """A rendered PDF: the exact bytes handed out and their SHA-256 (upload checks use it)."""
+
+    __tablename__ = "certificate_files"
+    __table_args__ = (
+        CheckConstraint("watermark IN ('none','revoked')", name="watermark_known"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), nullable=False, index=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    watermark: Mapped[str] = mapped_column(String(16), nullable=False, default="none")
+    key_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="files")
+
+    def __repr__(self) -> str:
+        return f"<CertificateFile #{self.id} cert={self.certificate_id} {self.sha256[:12]}>"
+
+
+class SerialCounter(db.Model):
+    """Last sequence number used per year, region and level (serials are never reused)."""
+
+    __tablename__ = "certificate_serial_counters"
+    __table_args__ = (
+        CheckConstraint("last_value BETWEEN 0 AND 999999", name="sequence_range"),
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+    )
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        return f"<SerialCounter {self.year}/{self.region_code}/L{self.level} {self.last_value}>"

@@ -1,0 +1,54 @@
+"""`flask certificates keygen | render --exam N | verify SERIAL`, and `flask worker`."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from certificates import jobs, keys
+from certificates.models import Certificate
+from core.extensions import db
+
+certificates_cli = AppGroup("certificates", help="Certificate keys and bulk rendering.")
+
+
+@certificates_cli.command("keygen")
+def keygen() -> None:
+    """Rotate the signing key: a new active key; old public keys stay for verification."""
+    directory = keys.key_dir(current_app)
+    kid = keys.generate(directory)
+    current_app.extensions["certificate_keys"] = keys.load(current_app, create=False)
+    click.echo(f"New signing key {kid} in {directory}. Restart the app servers to use it.")
+
+
+@certificates_cli.command("render")
+@click.option("--exam", "exam_id", type=int, required=True, help="Exam id of the batch.")
+def render(exam_id: int) -> None:
+    """Re-render every certificate of an exam (RQ jobs when REDIS_URL is set)."""
+    ids = db.session.scalars(select(Certificate.id).where(Certificate.exam_id == exam_id)
+                             .order_by(Certificate.id)).all()
+    if not ids:
+        raise click.ClickException(f"No certificates for exam {exam_id}.")
+    with click.progressbar(length=len(ids), label="Rendering certificates") as bar:
+        result = jobs.render_batch(ids, progress=bar.update)
+    verb = "queued for `flask worker`" if result["mode"] == "queued" else "rendered"
+    click.echo(f"{result['count']} certificates {verb}.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for background jobs (needs REDIS_URL)."""
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
+    from rq import SimpleWorker
+
+    q = jobs.queue(current_app)
+    # No fork per job: the worker keeps one app and one connection pool.
+    SimpleWorker([q], connection=q.connection).work(burst=burst)
+
+
+def init_app(app) -> None:
+    app.cli.add_command(certificates_cli)
+    if "worker" not in app.cli.commands:
+        app.cli.add_command(worker)

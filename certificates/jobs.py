@@ -1,0 +1,61 @@
+"""Bulk rendering: RQ jobs when REDIS_URL is set (`flask worker`), inline otherwise."""
+
+from collections.abc import Callable, Iterable
+
+from flask import current_app, has_app_context
+
+from certificates.models import Certificate
+from core.extensions import db
+
+CHUNK = 25
+
+
+def queue(app=None):
+    from redis import Redis
+    from rq import Queue
+
+    app = app or current_app
+    return Queue(app.config["CERTIFICATE_QUEUE"],
+                 connection=Redis.from_url(app.config["REDIS_URL"]))
+
+
+def render_many(certificate_ids: list[int]) -> int:
+    """Re-render and store the PDFs of these certificates; commits (job or CLI)."""
+    from certificates import service
+
+    def work() -> int:
+        done = 0
+        for cert_id in certificate_ids:
+            cert = db.session.get(Certificate, cert_id)
+            if cert is None:
+                continue
+            service.store_pdf(cert, "revoked" if cert.status == "revoked" else "none")
+            done += 1
+        db.session.commit()
+        return done
+
+    if has_app_context():
+        return work()
+    from app import create_app  # an RQ worker started outside `flask worker`
+
+    with create_app().app_context():
+        return work()
+
+
+def render_batch(certificate_ids: Iterable[int], progress: Callable[[int], None] = lambda n: None,
+                 app=None) -> dict:
+    """Queue the batch in chunks (Redis) or render it here; `progress(n)` after each chunk."""
+    app = app or current_app
+    ids = list(certificate_ids)
+    chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    if app.config.get("REDIS_URL"):
+        q = queue(app)
+        jobs = []
+        for chunk in chunks:
+            jobs.append(q.enqueue(render_many, chunk, job_timeout=600).id)
+            progress(len(chunk))
+        return {"mode": "queued", "count": len(ids), "jobs": jobs}
+    for chunk in chunks:
+        render_many(chunk)
+        progress(len(chunk))
+    return {"mode": "inline", "count": len(ids), "jobs": []}

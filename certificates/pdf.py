@@ -1,0 +1,111 @@
+"""PDF rendering: a sandboxed Jinja template fed plain values, WeasyPrint with a locked-down
+URL fetcher, the CJK font from the configured path, a QR code as SVG, the signed payload
+embedded as an attachment."""
+
+import json
+import os
+from pathlib import Path
+
+import segno
+from flask import current_app
+from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from core.config import ConfigError
+
+DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+ATTACHMENT_NAME = "skillbridge-certificate.json"
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates"
+_env: ImmutableSandboxedEnvironment | None = None
+
+
+def check_font(app) -> None:
+    """A missing CJK font is a start-up error, never boxes on a certificate."""
+    path = app.config.setdefault("CERTIFICATE_FONT_PATH",
+                                 os.environ.get("CERTIFICATE_FONT_PATH", DEFAULT_FONT))
+    if not Path(path).is_file():
+        raise ConfigError(
+            f"CJK font for certificates not found at {path}: install Debian's fonts-noto-cjk "
+            "(apt-get install fonts-noto-cjk) or set CERTIFICATE_FONT_PATH.")
+
+
+def environment() -> ImmutableSandboxedEnvironment:
+    global _env
+    if _env is None:
+        _env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
+                                             autoescape=select_autoescape(default=True),
+                                             undefined=StrictUndefined)
+    return _env
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class LockedFetcher(URLFetcher):
+        """Only data: URIs, files under the app's static folder and the configured font."""
+
+        def __init__(self, static_dir: str, font_path: str):
+            super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+            self.static_dir = os.path.realpath(static_dir)
+            self.font_path = os.path.realpath(font_path)
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if not url.startswith("file://"):
+                raise ValueError(f"certificate PDFs may not fetch {url[:80]}")
+            from urllib.parse import unquote, urlsplit
+
+            path = os.path.realpath(unquote(urlsplit(url).path))
+            if path != self.font_path and os.path.commonpath(
+                    [path, self.static_dir]) != self.static_dir:
+                raise ValueError(f"certificate PDFs may not read {path}")
+            return super().fetch(url, headers)
+
+    return LockedFetcher
+
+
+def url_fetcher(app=None):
+    app = app or current_app
+    return _fetcher_class()(app.static_folder, app.config["CERTIFICATE_FONT_PATH"])
+
+
+def qr_svg_data_uri(url: str) -> str:
+    return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=0)
+
+
+def render_html(values: dict) -> str:
+    return environment().get_template("pdf.html").render(**values)
+
+
+def render_pdf(values: dict, signed: dict, app=None) -> bytes:
+    """`values`: plain strings and numbers for the template; `signed`: the embedded
+    attachment ({"payload", "signature", "kid"})."""
+    from weasyprint import HTML, Attachment
+
+    app = app or current_app
+    html = render_html({**values, "font_url": Path(app.config["CERTIFICATE_FONT_PATH"])
+                        .resolve().as_uri()})
+    attachment = Attachment(string=json.dumps(signed, ensure_ascii=False, sort_keys=True),
+                            name=ATTACHMENT_NAME,
+                            description="SkillBridge signed certificate payload (Ed25519)")
+    return HTML(string=html, base_url=Path(app.static_folder).as_uri() + "/",
+                url_fetcher=url_fetcher(app)).write_pdf(attachments=[attachment])
+
+
+def embedded_payload(pdf_bytes: bytes) -> dict | None:
+    """The signed payload attached to a certificate PDF, or None when there is none."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(BytesIO(pdf_bytes), strict=False)
+        data = reader.attachments.get(ATTACHMENT_NAME)
+        if not data:
+            return None
+        value = json.loads(data[0])
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError):
+        return None
+    return value if isinstance(value, dict) else None

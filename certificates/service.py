@@ -1,0 +1,274 @@
+"""Issuing, rendering, revoking and reissuing certificates (plain functions, no request)."""
+
+import hashlib
+import json
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from accounts.models import User
+from certificates import pdf, serials, signing
+from certificates.models import Certificate, CertificateFile
+from core import audit, signals
+from core.auth import OFFICER, TRAINEE
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.extensions import db
+from core.timeutil import iso, now_utc, to_local
+from courses.models import Course
+
+ISSUER_ZH, ISSUER_EN = "SkillBridge 职业技能培训服务平台", "SkillBridge Vocational Training Service"
+TYPE_TITLES = {
+    "skill_level": ("职业技能等级证书", "Vocational Skill Level Certificate"),
+    "vocational_qualification": ("职业资格证书", "Vocational Qualification Certificate"),
+    "special_ability": ("专项职业能力证书", "Special Vocational Ability Certificate"),
+    "training_completion": ("培训合格证书", "Training Completion Certificate"),
+}
+LEVEL_TITLES = {
+    5: ("五级 / 初级工", "Level 5 (entry)"),
+    4: ("四级 / 中级工", "Level 4 (intermediate)"),
+    3: ("三级 / 高级工", "Level 3 (senior)"),
+    2: ("二级 / 技师", "Level 2 (technician)"),
+    1: ("一级 / 高级技师", "Level 1 (senior technician)"),
+}
+PAYLOAD_VERSION = 1
+
+
+def validity_years(certificate_type: str) -> int | None:
+    return current_app.config.get("CERTIFICATE_VALIDITY_YEARS", {}).get(certificate_type)
+
+
+def _add_years(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def by_serial(serial: str) -> Certificate:
+    cert = db.session.scalar(select(Certificate).where(
+        Certificate.serial == (serial or "").strip().upper()))
+    if cert is None:
+        raise NotFound(_("No certificate has this serial number."), code="certificate_not_found")
+    return cert
+
+
+def effective_status(cert: Certificate, now: datetime | None = None) -> str:
+    """A valid certificate past its expiry date reads as expired."""
+    if cert.status == "valid" and cert.expires_at is not None and cert.expires_at <= (
+            now or now_utc()):
+        return "expired"
+    return cert.status
+
+
+def build_payload(*, serial: str, cert_type: str, holder_name: str, holder_id_masked: str,
+                  course: Course, issued_at: datetime, expires_at: datetime | None) -> dict:
+    occupation = course.occupation
+    provider = course.provider
+    return {
+        "v": PAYLOAD_VERSION, "issuer": ISSUER_EN, "serial": serial, "type": cert_type,
+        "holder_name": holder_name, "holder_id_masked": holder_id_masked,
+        "occupation_code": occupation.code, "occupation_zh": occupation.name_zh,
+        "occupation_en": occupation.name_en, "level": course.level,
+        "course_title": course.title, "training_hours": course.required_hours,
+        "provider": provider["name"] if provider else None, "region_code": course.region_code,
+        "issued_at": iso(issued_at), "expires_at": iso(expires_at),
+    }
+
+
+def _new_certificate(trainee: User, course: Course, *, holder_name: str, exam_id, attempt_id,
+                     issued_at: datetime, expires_at: datetime | None) -> Certificate:
+    year = to_local(issued_at).year
+    sequence = serials.next_sequence(year, course.region_code, course.level)
+    serial = serials.format_serial(year, course.region_code, course.level, sequence)
+    id_masked = trainee.profile.id_masked if trainee.profile else ""
+    payload = build_payload(serial=serial, cert_type=course.certificate_type,
+                            holder_name=holder_name, holder_id_masked=id_masked, course=course,
+                            issued_at=issued_at, expires_at=expires_at)
+    text = signing.canonical(payload)
+    kid, signature = signing.sign(text)
+    provider = course.provider
+    return Certificate(
+        serial=serial, trainee_id=trainee.id, course_id=course.id,
+        occupation_id=course.occupation_id, exam_id=exam_id, attempt_id=attempt_id,
+        level=course.level, certificate_type=course.certificate_type, status="valid",
+        issued_at=issued_at, expires_at=expires_at, training_hours=course.required_hours,
+        holder_name=holder_name, holder_id_masked=id_masked, region_code=course.region_code,
+        provider_name=provider["name"] if provider else None, payload=text,
+        signature=signature, key_id=kid)
+
+
+def for_attempt(attempt_id: int) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.attempt_id == attempt_id))
+
+
+def issue_for_attempt(*, trainee_id: int, course_id: int, exam_id: int | None,
+                      attempt_id: int, actor=None, render: bool = True) -> Certificate:
+    """Issue the certificate of a passed exam attempt, in the caller's transaction.
+
+    Idempotent: the same attempt always yields the same certificate, and a concurrent issue
+    for it loses on the unique attempt_id and returns the winner's row.
+    """
+    existing = for_attempt(attempt_id)
+    if existing is not None:
+        return existing
+    trainee = db.session.get(User, trainee_id)
+    course = db.session.get(Course, course_id)
+    if trainee is None or trainee.role != TRAINEE:
+        raise NotFound(_("No such trainee."), code="trainee_not_found")
+    if course is None:
+        raise NotFound(_("No such course."), code="course_not_found")
+    issued_at = now_utc()
+    years = validity_years(course.certificate_type)
+    expires_at = _add_years(issued_at, years) if years else None
+    cert = _new_certificate(trainee, course, holder_name=trainee.name, exam_id=exam_id,
+                            attempt_id=attempt_id, issued_at=issued_at, expires_at=expires_at)
+    try:
+        with db.session.begin_nested():
+            db.session.add(cert)
+            db.session.flush()
+    except IntegrityError:
+        winner = for_attempt(attempt_id)
+        if winner is not None:
+            return winner
+        raise Conflict(_("The certificate could not be issued; try again.")) from None
+    audit.record(actor, "certificate.issue", cert, after={
+        "serial": cert.serial, "trainee_id": trainee_id, "course_id": course_id,
+        "exam_id": exam_id, "attempt_id": attempt_id, "key_id": cert.key_id})
+    if render:
+        store_pdf(cert)
+    signals.certificate_issued.send(current_app._get_current_object(), certificate=cert,
+                                    actor=actor)
+    return cert
+
+
+def signed_blob(cert: Certificate) -> dict:
+    return {"payload": json.loads(cert.payload), "signature": cert.signature, "kid": cert.key_id}
+
+
+def verify_url(cert: Certificate) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return f"{base}/verify/{cert.serial}?s={cert.signature}"
+
+
+def pdf_values(cert: Certificate, revoked: bool = False) -> dict:
+    """Plain values only: the sandboxed template never sees a model."""
+    data = json.loads(cert.payload)
+    type_zh, type_en = TYPE_TITLES.get(data["type"], (data["type"], data["type"]))
+    level_zh, level_en = LEVEL_TITLES[data["level"]]
+    expires = data.get("expires_at")
+    return {
+        "serial": data["serial"], "holder_name": data["holder_name"],
+        "holder_id_masked": data["holder_id_masked"], "occupation_code": data["occupation_code"],
+        "occupation_zh": data["occupation_zh"], "occupation_en": data["occupation_en"],
+        "level_zh": level_zh, "level_en": level_en, "type_zh": type_zh, "type_en": type_en,
+        "course_title": data["course_title"], "training_hours": data["training_hours"],
+        "provider_name": data.get("provider") or "",
+        "issued_on": to_local(cert.issued_at).strftime("%Y-%m-%d"),
+        "expires_on": to_local(datetime.fromisoformat(expires)).strftime("%Y-%m-%d")
+        if expires else "",
+        "issuer_zh": ISSUER_ZH, "issuer_en": ISSUER_EN, "key_id": cert.key_id,
+        "qr": pdf.qr_svg_data_uri(verify_url(cert)), "revoked": revoked,
+    }
+
+
+def store_pdf(cert: Certificate, watermark: str = "none") -> CertificateFile:
+    """Render the PDF and keep its exact bytes and SHA-256 beside the certificate."""
+    data = pdf.render_pdf(pdf_values(cert, revoked=watermark == "revoked"), signed_blob(cert))
+    row = CertificateFile(certificate_id=cert.id, sha256=hashlib.sha256(data).hexdigest(),
+                          size_bytes=len(data), watermark=watermark, key_id=cert.key_id,
+                          content=data)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def latest_file(cert: Certificate, watermark: str) -> CertificateFile | None:
+    return db.session.scalar(select(CertificateFile).where(
+        CertificateFile.certificate_id == cert.id, CertificateFile.watermark == watermark)
+        .order_by(CertificateFile.id.desc()).limit(1))
+
+
+def can_download(cert: Certificate, user) -> bool:
+    """The holder, officers and the course's instructors; nobody else."""
+    if user is None:
+        return False
+    if user.role == OFFICER or user.id == cert.trainee_id:
+        return True
+    return user.role == "instructor" and cert.course.is_instructor(user)
+
+
+def pdf_for_download(cert: Certificate, user) -> CertificateFile:
+    """The stored PDF to hand out; a revoked certificate's copy carries a REVOKED watermark."""
+    if not can_download(cert, user):
+        raise Forbidden(_("You may not download this certificate."))
+    watermark = "revoked" if cert.status == "revoked" else "none"
+    row = latest_file(cert, watermark)
+    if row is None:
+        row = store_pdf(cert, watermark)
+        audit.record(user, "certificate.render", cert, after={"file_sha256": row.sha256,
+                                                              "watermark": watermark})
+    return row
+
+
+def revoke(serial: str, actor, reason: str) -> Certificate:
+    """Officer revokes a certificate with a reason; audited, and subsidies are told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("A reason is required."), fields={"reason": [_("A reason is required.")]})
+    if len(reason) > 500:
+        raise Invalid(_("The reason is too long."),
+                      fields={"reason": [_("At most 500 characters.")]})
+    cert = by_serial(serial)
+    if cert.status in ("revoked", "superseded"):
+        raise Conflict(_("This certificate is already %(status)s.", status=cert.status_title),
+                       code=f"certificate_{cert.status}")
+    before = {"status": cert.status}
+    cert.status, cert.revoked_at, cert.revoked_reason = "revoked", now_utc(), reason
+    cert.revoked_by_id = actor.id
+    db.session.flush()
+    audit.record(actor, "certificate.revoke", cert, before=before,
+                 after={"status": "revoked", "reason": reason})
+    signals.certificate_revoked.send(current_app._get_current_object(), certificate=cert,
+                                     actor=actor)
+    return cert
+
+
+def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
+    """A new certificate (new serial) for a corrected name; the old one becomes superseded.
+
+    The exam attempt moves to the new certificate, so "one certificate per result" holds.
+    """
+    old = by_serial(serial)
+    if old.status != "valid":
+        raise Conflict(_("Only a valid certificate can be reissued."),
+                       code=f"certificate_{old.status}")
+    name = (holder_name if holder_name is not None else old.trainee.name or "").strip()
+    if not name or len(name) > 100:
+        raise Invalid(_("Give the holder's corrected name (1 to 100 characters)."),
+                      fields={"holder_name": [_("1 to 100 characters.")]})
+    attempt_id, old.attempt_id = old.attempt_id, None
+    db.session.flush()
+    new = _new_certificate(old.trainee, old.course, holder_name=name, exam_id=old.exam_id,
+                           attempt_id=attempt_id, issued_at=now_utc(),
+                           expires_at=old.expires_at)
+    new.replaces_id = old.id
+    db.session.add(new)
+    db.session.flush()
+    old.status, old.superseded_by_id = "superseded", new.id
+    db.session.flush()
+    audit.record(actor, "certificate.reissue", new, before={"serial": old.serial,
+                                                          "holder_name": old.holder_name},
+                 after={"serial": new.serial, "holder_name": name})
+    audit.record(actor, "certificate.supersede", old, before={"status": "valid"},
+                 after={"status": "superseded", "superseded_by": new.serial})
+    store_pdf(new)
+    return new
+
+
+def mask_name(name: str) -> str:
+    """李春花 → 李**: the public sees the surname only."""
+    name = (name or "").strip()
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
