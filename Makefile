@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run test test-e2e bench lint translations translations-update clean
+.PHONY: install system-packages run test test-e2e bench lint translations translations-update clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -18,7 +18,18 @@ $(STAMP): pyproject.toml $(VENV)/bin/python
 	touch $(STAMP)
 
 ## install: virtualenv in .venv/ with every dependency (idempotent), compiled translations
-install: $(STAMP) translations
+install: system-packages $(STAMP) translations
+
+## system-packages: Debian fonts-noto-cjk and libpango (certificate PDFs), installed only when
+## missing and we are root with apt-get; otherwise a note and nothing else
+system-packages:
+	@missing=""; for p in fonts-noto-cjk libpango-1.0-0; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing$$missing for certificate PDFs"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Note: certificate PDFs need$$missing (not root: skipped; see README)"; fi; fi
 
 ## translations: compile every feature's .po catalogue into .mo
 translations: $(STAMP)
