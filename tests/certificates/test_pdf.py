@@ -1,0 +1,112 @@
+"""The PDF a holder downloads: Chinese name, serial and occupation as text, embedded CJK font,
+a QR code that decodes to the verification URL, the signed payload attached."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from certificates import pdf, service, signing
+from tests.factories import api_headers
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
+                                reason="poppler-utils (pdftotext) is not installed")
+
+
+@pytest.fixture
+def pdf_bytes(client, trainee, certificate):
+    response = client.get(f"/api/v1/certificates/{certificate.serial}/pdf",
+                          headers=api_headers(client, trainee))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    return response.data
+
+
+def test_pdf_text_font_and_first_page_image(pdf_bytes, certificate, tmp_path, artifacts_dir):
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf_bytes)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "李春花" in text and certificate.serial in text
+    assert "互联网营销师" in text and "职业技能等级证书" in text
+    assert "Vocational Skill Level Certificate" in text
+    assert certificate.holder_id_masked in text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # emb column
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert "Pages:          1" in info and "841.89 x 595.28" in info  # A4 landscape
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile",
+                    str(path), str(artifacts_dir / "certificate-first-page")], check=True)
+    assert (artifacts_dir / "certificate-first-page.png").stat().st_size > 10_000
+
+
+def test_qr_code_decodes_to_the_verification_url(pdf_bytes, certificate, tmp_path):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf_bytes)
+    subprocess.run(["pdftoppm", "-png", "-r", "200", "-singlefile", str(path),
+                    str(tmp_path / "page")], check=True)
+    results = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
+    urls = [r.text for r in results]
+    assert urls == [f"http://localhost/verify/{certificate.serial}?s={certificate.signature}"]
+
+
+def test_signed_payload_is_embedded_and_verifies(pdf_bytes, certificate):
+    embedded = pdf.embedded_payload(pdf_bytes)
+    assert embedded["kid"] == certificate.key_id
+    assert embedded["payload"]["serial"] == certificate.serial
+    assert signing.verify(signing.canonical(embedded["payload"]), embedded["signature"],
+                          embedded["kid"])
+
+
+def test_revoked_pdf_carries_a_watermark(client, trainee, officer, certificate, tmp_path):
+    client.post(f"/api/v1/certificates/{certificate.serial}/revoke", json={"reason": "作废"},
+                headers=api_headers(client, officer))
+    data = client.get(f"/api/v1/certificates/{certificate.serial}/pdf",
+                      headers=api_headers(client, trainee)).data
+    path = tmp_path / "r.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "REVOKED" in text and "已撤销" in text
+    check = client.post("/api/v1/certificates/verify-pdf",
+                        data={"file": (__import__("io").BytesIO(data), "r.pdf")},
+                        content_type="multipart/form-data").get_json()
+    assert check == {"result": "authentic", "serial": certificate.serial, "status": "revoked",
+                     "sha256": check["sha256"]}
+
+
+def test_url_fetcher_refuses_network_and_outside_files(app):
+    fetcher = pdf.url_fetcher(app)
+    for url in ("http://example.com/x.png", "https://127.0.0.1/", "file:///etc/passwd",
+                "ftp://example.com/x", f"file://{app.static_folder}/../app.py"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert fetcher.fetch(f"file://{app.static_folder}/favicon.svg").status == 200
+
+
+def test_template_is_sandboxed_and_escapes_values(certificate):
+    values = service.pdf_values(certificate)
+    values["holder_name"] = "<img src='http://evil.example/x'>{{ 7*7 }}"
+    html = pdf.render_html({**values, "font_url": "file:///x"})
+    assert "<img src='http" not in html and "{{ 7*7 }}" in html.replace("&#39;", "'") or \
+        "&lt;img" in html
+    from jinja2.exceptions import SecurityError
+
+    env = pdf.environment()
+    with pytest.raises(SecurityError):
+        env.from_string("{{ ''.__class__.__mro__[1].__subclasses__() }}").render()
+
+
+def test_missing_font_is_a_startup_error(monkeypatch, tmp_path, database_url):
+    from app import create_app
+    from core.config import ConfigError
+
+    monkeypatch.setenv("SKILLBRIDGE_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("CERTIFICATE_FONT_PATH", str(tmp_path / "nope.ttc"))
+    with pytest.raises(ConfigError, match="fonts-noto-cjk"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})
