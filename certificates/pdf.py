@@ -90,7 +90,11 @@ def render_pdf(values: dict, signed: dict, app=None) -> bytes:
                             name=ATTACHMENT_NAME,
                             description="SkillBridge signed certificate payload (Ed25519)")
     return HTML(string=html, base_url=Path(app.static_folder).as_uri() + "/",
-                url_fetcher=url_fetcher(app)).write_pdf(attachments=[attachment])
+                url_fetcher=url_fetcher(app)).write_pdf(
+        attachments=[attachment],
+        # The serial as the document ID (plain text in the trailer): even a copy too damaged
+        # to parse still says which certificate it claims to be.
+        pdf_identifier=values["serial"].encode("ascii"))
 
 
 def embedded_payload(pdf_bytes: bytes) -> dict | None:

@@ -177,7 +177,11 @@ def pdf_values(cert: Certificate, revoked: bool = False) -> dict:
 def store_pdf(cert: Certificate, watermark: str = "none") -> CertificateFile:
     """Render the PDF and keep its exact bytes and SHA-256 beside the certificate."""
     data = pdf.render_pdf(pdf_values(cert, revoked=watermark == "revoked"), signed_blob(cert))
-    row = CertificateFile(certificate_id=cert.id, sha256=hashlib.sha256(data).hexdigest(),
+    digest = hashlib.sha256(data).hexdigest()
+    same = db.session.scalar(select(CertificateFile).where(CertificateFile.sha256 == digest))
+    if same is not None:  # rendering is deterministic: the same bytes are already stored
+        return same
+    row = CertificateFile(certificate_id=cert.id, sha256=digest,
                           size_bytes=len(data), watermark=watermark, key_id=cert.key_id,
                           content=data)
     db.session.add(row)

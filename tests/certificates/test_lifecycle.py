@@ -19,19 +19,19 @@ from tests.factories import api_headers
 
 def test_reissue_gets_a_new_serial_and_supersedes_the_old(client, officer, trainee, course,
                                                           certificate):
-    old_serial = certificate.serial
+    old_serial, attempt_id = certificate.serial, certificate.attempt_id
     response = client.post(f"/api/v1/certificates/{old_serial}/reissue",
                            json={"holder_name": "李春华"}, headers=api_headers(client, officer))
     assert response.status_code == 201
     new = response.get_json()
     assert new["serial"] != old_serial and new["holder_name"] == "李春华"
-    assert new["replaces"] == old_serial and new["attempt_id"] == certificate.attempt_id
+    assert new["replaces"] == old_serial and new["attempt_id"] == attempt_id
     old = client.get(f"/api/v1/certificates/{old_serial}/verify").get_json()
     assert old["status"] == "superseded" and old["superseded_by"] == new["serial"]
     fresh = client.get(f"/api/v1/certificates/{new['serial']}/verify").get_json()
     assert fresh["status"] == "valid" and fresh["signature_valid"]
     # the same attempt still maps to exactly one current certificate
-    again = pass_exam(trainee, course, attempt_id=certificate.attempt_id)
+    again = pass_exam(trainee, course, attempt_id=attempt_id)
     assert again.serial == new["serial"]
     assert db.session.scalar(select(db.func.count(Certificate.id))) == 2
     actions = set(db.session.scalars(select(AuditLog.action)).all())
