@@ -1,5 +1,7 @@
 """Certificates: issuing, signing, PDF rendering, QR, verification, revocation."""
 
+import os
+
 from flask_babel import lazy_gettext as _l
 
 _connected = False
@@ -15,13 +17,16 @@ def _on_exam_passed(sender, *, trainee_id, course_id, exam_id, attempt_id, actor
 
 def init_app(app) -> None:
     global _connected
-    from certificates import api, cli, keys, models, pdf, views  # noqa: F401
+    from certificates import api, cli, jobs, keys, models, pdf, views  # noqa: F401
     from core import nav, signals
     from core.api import register
 
     app.config.setdefault("CERTIFICATE_VALIDITY_YEARS", {"training_completion": 3})
     app.config.setdefault("CERTIFICATE_VERIFY_RATE_LIMIT", "60/minute")
-    app.config.setdefault("CERTIFICATE_QUEUE", "skillbridge-certificates")
+    app.config.setdefault("CERTIFICATE_QUEUE",
+                          os.environ.get("CERTIFICATE_QUEUE", "skillbridge-certificates"))
+    app.config.setdefault("CERTIFICATE_VERIFY_CACHE_SECONDS",
+                          0 if app.config.get("TESTING") else 5)
     pdf.check_font(app)
     development = app.config.get("ENV_NAME") == "development" or app.config.get("TESTING")
     store = keys.load(app, create=bool(development))
@@ -36,6 +41,7 @@ def init_app(app) -> None:
     app.register_blueprint(views.well_known)
     register(app, api.blp)
     cli.init_app(app)
+    jobs.init_app(app)
     nav.add(app, "certificates.mine", _l("My certificates"), roles=("trainee",), order=40)
     nav.add(app, "certificates.manage", _l("Certificates"), roles=("officer",), order=45)
     nav.add(app, "certificates.verify", _l("Verify a certificate"), order=80)

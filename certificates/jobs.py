@@ -59,3 +59,25 @@ def render_batch(certificate_ids: Iterable[int], progress: Callable[[int], None]
         render_many(chunk)
         progress(len(chunk))
     return {"mode": "inline", "count": len(ids), "jobs": []}
+
+
+def _after_commit(session) -> None:
+    ids = session.info.pop("certificates_to_render", None)
+    if ids and has_app_context() and current_app.config.get("REDIS_URL"):
+        try:
+            render_batch(ids)
+        except Exception:  # noqa: BLE001 - the commit stands; downloads render on demand
+            current_app.logger.exception("could not queue certificate rendering for %s", ids)
+
+
+def _after_rollback(session) -> None:
+    session.info.pop("certificates_to_render", None)
+
+
+def init_app(app) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_rollback", _after_rollback)

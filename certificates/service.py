@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
-from certificates import pdf, serials, signing
+from certificates import cache, pdf, serials, signing
 from certificates.models import Certificate, CertificateFile
 from core import audit, signals
 from core.auth import OFFICER, TRAINEE
@@ -34,6 +34,7 @@ LEVEL_TITLES = {
     1: ("一级 / 高级技师", "Level 1 (senior technician)"),
 }
 PAYLOAD_VERSION = 1
+RENDER_AFTER_COMMIT = "certificates_to_render"
 
 
 def validity_years(certificate_type: str) -> int | None:
@@ -138,7 +139,13 @@ def issue_for_attempt(*, trainee_id: int, course_id: int, exam_id: int | None,
         "serial": cert.serial, "trainee_id": trainee_id, "course_id": course_id,
         "exam_id": exam_id, "attempt_id": attempt_id, "key_id": cert.key_id})
     if render:
-        store_pdf(cert)
+        if current_app.config.get("REDIS_URL"):
+            # Workers render after this transaction commits; the request stays fast and
+            # holds the serial counter only for milliseconds. A download before the job
+            # ran renders on demand.
+            db.session.info.setdefault(RENDER_AFTER_COMMIT, []).append(cert.id)
+        else:
+            store_pdf(cert)
     signals.certificate_issued.send(current_app._get_current_object(), certificate=cert,
                                     actor=actor)
     return cert
@@ -233,6 +240,7 @@ def revoke(serial: str, actor, reason: str) -> Certificate:
     cert.status, cert.revoked_at, cert.revoked_reason = "revoked", now_utc(), reason
     cert.revoked_by_id = actor.id
     db.session.flush()
+    cache.forget(cert.serial)
     audit.record(actor, "certificate.revoke", cert, before=before,
                  after={"status": "revoked", "reason": reason})
     signals.certificate_revoked.send(current_app._get_current_object(), certificate=cert,
@@ -263,6 +271,7 @@ def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
     db.session.flush()
     old.status, old.superseded_by_id = "superseded", new.id
     db.session.flush()
+    cache.forget(old.serial)
     audit.record(actor, "certificate.reissue", new, before={"serial": old.serial,
                                                           "holder_name": old.holder_name},
                  after={"serial": new.serial, "holder_name": name})

@@ -2,14 +2,16 @@
 
 import csv
 import hashlib
+import hmac
 import io
 import re
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from certificates import pdf, serials, signing
+from certificates import cache, pdf, serials, signing
 from certificates.models import Certificate, CertificateFile
 from certificates.service import (
     ISSUER_EN,
@@ -65,10 +67,22 @@ def public_view(cert: Certificate, locale: str = "zh") -> dict:
 
 
 def verify_serial(serial: str, locale: str = "zh", qr_signature: str | None = None) -> dict:
-    result = public_view(by_serial(serial), locale)
+    """The public answer for a serial; `qr_signature` (from a scanned QR) is compared too."""
+    serial = (serial or "").strip().upper()
+    ttl = current_app.config.get("CERTIFICATE_VERIFY_CACHE_SECONDS", 0)
+    hit = cache.get((serial, locale)) if ttl else None
+    if hit is None:
+        cert = db.session.scalar(select(Certificate).options(joinedload(Certificate.occupation))
+                                 .where(Certificate.serial == serial))
+        if cert is None:
+            by_serial(serial)  # raises the 404
+        hit = public_view(cert, locale), cert.signature
+        if ttl:
+            cache.put((serial, locale), ttl, *hit)
+    result = dict(hit[0])
     if qr_signature is not None:
-        cert = by_serial(serial)
-        result["qr_signature_matches"] = qr_signature == cert.signature
+        result["qr_signature_matches"] = hmac.compare_digest(qr_signature.encode(),
+                                                             hit[1].encode())
     return result
 
 

@@ -189,3 +189,23 @@ def test_verification_is_rate_limited(database_url, instance_dir, certificate):
         limiter.enabled = False  # the shared extension object: back to the suite's setting
         with limited.app_context():
             db.engine.dispose()
+
+
+def test_verification_cache_forgets_a_revoked_certificate_at_once(app, client, officer,
+                                                                  certificate):
+    from certificates import cache
+
+    app.config["CERTIFICATE_VERIFY_CACHE_SECONDS"] = 60
+    cache.clear()
+    try:
+        url = f"/api/v1/certificates/{certificate.serial}/verify"
+        assert client.get(url).get_json()["status"] == "valid"
+        certificate.holder_id_masked = "changed-in-db"
+        db.session.commit()
+        assert client.get(url).get_json()["holder"]["id_masked"] != "changed-in-db"  # cached
+        client.post(f"/api/v1/certificates/{certificate.serial}/revoke",
+                    json={"reason": "撤销"}, headers=api_headers(client, officer))
+        assert client.get(url).get_json()["status"] == "revoked"
+    finally:
+        app.config["CERTIFICATE_VERIFY_CACHE_SECONDS"] = 0
+        cache.clear()

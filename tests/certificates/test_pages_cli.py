@@ -150,3 +150,31 @@ def test_bulk_rendering_through_rq(app, certificate, make_user, course):
         q.delete(delete_jobs=True)
         q.connection.close()
         app.config.update(REDIS_URL=None, CERTIFICATE_QUEUE="skillbridge-certificates")
+
+
+@pytest.mark.skipif(_redis() is None, reason="Redis at 127.0.0.1:6379 is not running")
+def test_with_redis_issuing_queues_the_pdf_and_a_worker_renders_it(app, client, trainee,
+                                                                   course):
+    from rq import SimpleWorker
+
+    from certificates import jobs
+    from tests.factories import api_headers
+
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0",
+                      CERTIFICATE_QUEUE=f"sb-test-{uuid.uuid4().hex}")
+    q = jobs.queue(app)
+    try:
+        cert = pass_exam(trainee, course)
+        assert db.session.scalar(select(func.count(CertificateFile.id))) == 0
+        assert q.count == 1
+        SimpleWorker([q], connection=q.connection).work(burst=True)
+        db.session.commit()
+        assert db.session.scalar(select(func.count(CertificateFile.id))) == 1
+        response = client.get(f"/api/v1/certificates/{cert.serial}/pdf",
+                              headers=api_headers(client, trainee))
+        assert response.status_code == 200
+        assert db.session.scalar(select(func.count(CertificateFile.id))) == 1  # the stored one
+    finally:
+        q.delete(delete_jobs=True)
+        q.connection.close()
+        app.config.update(REDIS_URL=None, CERTIFICATE_QUEUE="skillbridge-certificates")

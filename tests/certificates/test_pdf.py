@@ -92,12 +92,12 @@ def test_url_fetcher_refuses_network_and_outside_files(app):
         response.close()
 
 
-def test_template_is_sandboxed_and_escapes_values(certificate):
+def test_template_is_sandboxed_and_escapes_values(app, certificate):
     values = service.pdf_values(certificate)
     values["holder_name"] = "<img src='http://evil.example/x'>{{ 7*7 }}"
-    html = pdf.render_html({**values, "font_url": "file:///x"})
-    assert "<img src='http" not in html and "{{ 7*7 }}" in html.replace("&#39;", "'") or \
-        "&lt;img" in html
+    html = pdf.render_html({**values, **pdf.font_values(app)})
+    assert "<img src='http" not in html and "&lt;img" in html
+    assert "{{ 7*7 }}" in html  # values are data, never template code
     from jinja2.exceptions import SecurityError
 
     env = pdf.environment()
