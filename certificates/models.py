@@ -35,7 +35,6 @@ class Certificate(TimestampMixin, db.Model):
         CheckConstraint("status IN ('valid','revoked','superseded','expired')",
                         name="status_known"),
         CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
-        CheckConstraint("status != 'revoked' OR revoked_at IS NOT NULL", name="revoked_dated"),
         CheckConstraint("status != 'superseded' OR superseded_by_id IS NOT NULL",
                         name="superseded_linked"),
     )

@@ -124,17 +124,22 @@ def issue_for_attempt(*, trainee_id: int, course_id: int, exam_id: int | None,
     issued_at = now_utc()
     years = validity_years(course.certificate_type)
     expires_at = _add_years(issued_at, years) if years else None
-    cert = _new_certificate(trainee, course, holder_name=trainee.name, exam_id=exam_id,
-                            attempt_id=attempt_id, issued_at=issued_at, expires_at=expires_at)
-    try:
-        with db.session.begin_nested():
-            db.session.add(cert)
-            db.session.flush()
-    except IntegrityError:
-        winner = for_attempt(attempt_id)
-        if winner is not None:
-            return winner
-        raise Conflict(_("The certificate could not be issued; try again.")) from None
+    for _attempt in range(3):
+        cert = _new_certificate(trainee, course, holder_name=trainee.name, exam_id=exam_id,
+                                attempt_id=attempt_id, issued_at=issued_at,
+                                expires_at=expires_at)
+        try:
+            with db.session.begin_nested():
+                db.session.add(cert)
+                db.session.flush()
+            break
+        except IntegrityError:
+            winner = for_attempt(attempt_id)
+            if winner is not None:
+                return winner
+            # A serial made outside the counter (imported data) is taken: next number.
+    else:
+        raise Conflict(_("The certificate could not be issued; try again."))
     audit.record(actor, "certificate.issue", cert, after={
         "serial": cert.serial, "trainee_id": trainee_id, "course_id": course_id,
         "exam_id": exam_id, "attempt_id": attempt_id, "key_id": cert.key_id})

@@ -158,3 +158,20 @@ def test_parallel_issues_for_different_attempts_get_distinct_serials(app, course
     assert errors == []
     found = db.session.scalars(select(Certificate.serial)).all()
     assert len(found) == len(set(found)) == 8
+
+
+def test_a_serial_taken_by_imported_data_is_skipped(trainee, course, make_user):
+    """Rows imported with serials the counter never handed out do not block issuing."""
+    from tests.certificates.conftest import pass_exam as issue
+
+    first = issue(trainee, course)
+    year = to_local(first.issued_at).year
+    taken = Certificate(serial=serials.format_serial(year, "330482", 5, 2),
+                        trainee_id=first.trainee_id, course_id=course.id,
+                        occupation_id=course.occupation_id, level=5,
+                        certificate_type="skill_level", status="valid",
+                        issued_at=first.issued_at, training_hours=64, holder_name="导入")
+    db.session.add(taken)
+    db.session.commit()
+    second = issue(make_user("trainee"), course)
+    assert second.serial == serials.format_serial(year, "330482", 5, 3)
