@@ -105,12 +105,17 @@ def test_template_is_sandboxed_and_escapes_values(app, certificate):
         env.from_string("{{ ''.__class__.__mro__[1].__subclasses__() }}").render()
 
 
-def test_missing_font_is_a_startup_error(monkeypatch, tmp_path, database_url):
-    from app import create_app
+def test_missing_font_is_a_startup_error(monkeypatch, tmp_path):
+    """init_app runs this check; a bare Flask object keeps the shared extensions untouched
+    (a half-built app would rebind them for the rest of the suite)."""
+    from flask import Flask
+
     from core.config import ConfigError
 
-    monkeypatch.setenv("SKILLBRIDGE_INSTANCE", str(tmp_path))
     monkeypatch.setenv("CERTIFICATE_FONT_PATH", str(tmp_path / "nope.ttc"))
     with pytest.raises(ConfigError, match="fonts-noto-cjk"):
-        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                    "SECRET_KEY": "x", "RATELIMIT_ENABLED": False})
+        pdf.check_font(Flask("font-check"))
+    configured = Flask("font-check")
+    configured.config["CERTIFICATE_FONT_PATH"] = str(tmp_path / "also-missing.otf")
+    with pytest.raises(ConfigError, match="also-missing.otf"):
+        pdf.check_font(configured)
