@@ -1,7 +1,7 @@
 """certificates tables
 
 Revision ID: 0004_certificates
-Revises: 0005_subsidies
+Revises: 0006_exams
 Create Date: 2026-11-22 22:16:45.171989
 
 """
@@ -12,7 +12,7 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 # revision identifiers, used by Alembic.
 revision = '0004_certificates'
-down_revision = '0005_subsidies'
+down_revision = '0006_exams'
 branch_labels = None
 depends_on = None
 
