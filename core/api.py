@@ -1,7 +1,7 @@
 """API plumbing: blueprints under /api/v1, list pagination, common schemas."""
 
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, pre_load, validate
 from webargs.flaskparser import FlaskParser
 
 from core.extensions import db
@@ -33,7 +33,15 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-class PageArgs(StrictSchema):
+class QueryArgs(StrictSchema):
+    """Query-string arguments: `?level=&q=` (empty values, as forms send them) mean "not set"."""
+
+    @pre_load
+    def drop_empty(self, data, **kwargs):
+        return {k: v for k, v in data.items() if v != ""}
+
+
+class PageArgs(QueryArgs):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 

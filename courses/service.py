@@ -44,12 +44,14 @@ class MenuFilters:
 
 
 def region_clause(column, region: str):
-    """330000 means the whole province, 330100 the city, anything else the exact district."""
-    if region.endswith("0000"):
+    """Courses a trainee of `region` can take: those inside it (a province or city code covers
+    its districts) and those offered for the whole city or province it belongs to."""
+    province, city = region[:2] + "0000", region[:4] + "00"
+    if region == province:
         return column.like(region[:2] + "%")
-    if region.endswith("00"):
-        return column.like(region[:4] + "%")
-    return column == region
+    if region == city:
+        return or_(column.like(region[:4] + "%"), column == province)
+    return column.in_([region, city, province])
 
 
 def menu_conditions(filters: MenuFilters) -> list:

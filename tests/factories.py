@@ -11,6 +11,15 @@ from courses.models import Course, CourseInstructor, Enrolment, Institution, Occ
 
 PASSWORD = "secret-pass-1"
 _seq = itertools.count(1)
+_hashes: dict[str, str] = {}
+
+
+def _set_password(user: User, password: str) -> None:
+    """scrypt is slow on purpose; hash each test password once per run."""
+    if password not in _hashes:
+        user.set_password(password)
+        _hashes[password] = user.password_hash
+    user.password_hash = _hashes[password]
 
 
 def valid_id_number(n: int | None = None, region: str = "330482", born: str = "19900101") -> str:
@@ -26,7 +35,7 @@ def make_user(role: str = "trainee", *, email: str | None = None, name: str | No
     n = next(_seq)
     user = User(email=email or f"{role}{n}@example.test", name=name or f"{role.title()} {n}",
                 role=role, phone=f"1380000{n:04d}", **extra)
-    user.set_password(password)
+    _set_password(user, password)
     if role == "trainee":
         number = id_number or idcard.make_valid(f"{region_code}1990{1 + n % 12:02d}{1 + n % 28:02d}"
                                                 f"{n % 1000:03d}")

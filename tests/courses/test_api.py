@@ -57,6 +57,7 @@ def test_menu_filters(client, menu):
     assert titles(client.get("/api/v1/menu?region=330000")) == {"直播销售员五级实训班",
                                                                 "直播带货进阶"}
     assert titles(client.get("/api/v1/menu?region=330482")) == {"直播销售员五级实训班"}
+    assert titles(client.get("/api/v1/menu?region=430000")) == {"养老护理员五级"}
     assert titles(client.get("/api/v1/menu?q=nothing-like-this")) == set()
 
 
@@ -191,3 +192,23 @@ def test_staff_cannot_enrol(client, instructor, officer):
         response = client.post(f"/api/v1/courses/{course.id}/enrolments",
                                headers=api_headers(client, user))
         assert response.status_code == 403
+
+
+def test_empty_filter_values_mean_no_filter(client, menu):
+    response = client.get("/api/v1/menu?q=&occupation=&level=&mode=&region=&subsidised=")
+    assert response.status_code == 200
+    assert response.get_json()["total"] == 3
+
+
+def test_region_filter_includes_courses_offered_province_wide(client, instructor):
+    factories.make_course(instructor, title="全省线上课", region_code="330000")
+    factories.make_course(instructor, title="嘉兴市课程", region_code="330400")
+    factories.make_course(instructor, title="平湖本地课", region_code="330482")
+    factories.make_course(instructor, title="杭州西湖区课", region_code="330106")
+    factories.make_course(instructor, title="长沙课", region_code="430121")
+    assert titles(client.get("/api/v1/menu?region=330482")) == {"全省线上课", "嘉兴市课程",
+                                                                "平湖本地课"}
+    assert titles(client.get("/api/v1/menu?region=330400")) == {"全省线上课", "嘉兴市课程",
+                                                                "平湖本地课"}
+    assert titles(client.get("/api/v1/menu?region=330000")) == {"全省线上课", "嘉兴市课程",
+                                                                "平湖本地课", "杭州西湖区课"}
