@@ -150,19 +150,33 @@ def catalogue_bench() -> list[str]:
     return header + rows
 
 
+def merge_sections(old: str, sections: list[list[str]], stamp: str) -> str:
+    """Replace the sections measured now (matched by their "## " heading), keep the others."""
+    parts = re.split(r"(?m)^(?=## )", old) if old else []
+    kept = {p.splitlines()[0]: p.rstrip() + "\n" for p in parts if p.startswith("## ")}
+    for lines in sections:
+        kept[lines[0]] = "\n".join(lines).rstrip() + f"\n\n_Measured {stamp}._\n"
+    header = (f"# Benchmark results\n\nMeasured on this machine ({os.cpu_count()} cores) by "
+              "`make bench` (`bench/run.py`); each section says when it was measured.\n\n")
+    return header + "\n".join(kept.values())
+
+
 def main() -> None:
-    sections = [catalogue_bench()]
+    only = set(sys.argv[1:])  # e.g. `bench/run.py catalogue attendance`
+    sections = [catalogue_bench()] if not only or "catalogue" in only else []
     for module_path in sorted((ROOT / "bench").glob("*_bench.py")):
+        name = module_path.stem.removesuffix("_bench")
+        if only and name not in only:
+            continue
         module = importlib.import_module(f"bench.{module_path.stem}")
         print(f"running {module_path.stem} ...", flush=True)
         sections.append(module.run())
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    text_out = [f"# Benchmark results\n\nMeasured {stamp} on this machine "
-                f"({os.cpu_count()} cores) by `make bench`.\n"]
+    results = ROOT / "bench" / "RESULTS.md"
+    old = results.read_text(encoding="utf-8") if results.exists() else ""
+    results.write_text(merge_sections(old, sections, stamp), encoding="utf-8")
     for lines in sections:
-        text_out.append("\n".join(lines) + "\n")
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(text_out), encoding="utf-8")
-    print("\n".join(text_out))
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":
