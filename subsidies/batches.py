@@ -103,7 +103,18 @@ def mark_paid(officer, batch_id: int) -> PaymentBatch:
 
 
 def live_claims(batch: PaymentBatch) -> list[SubsidyClaim]:
-    return [c for c in batch.claims if c.status in ("in_batch", "paid")]
+    """The batch's claims with what the CSV and pages print, loaded in a few queries."""
+    from sqlalchemy.orm import selectinload
+
+    from accounts.models import User
+
+    return db.session.scalars(
+        select(SubsidyClaim).where(SubsidyClaim.batch_id == batch.id,
+                                   SubsidyClaim.status.in_(("in_batch", "paid")))
+        .order_by(SubsidyClaim.id)
+        .options(selectinload(SubsidyClaim.trainee).selectinload(User.profile),
+                 selectinload(SubsidyClaim.occupation),
+                 selectinload(SubsidyClaim.certificate))).all()
 
 
 def totals_by_region(batch: PaymentBatch) -> list[tuple[str, int, int]]:
