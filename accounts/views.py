@@ -10,18 +10,11 @@ from accounts.models import ROLE_TITLES
 from core.auth import ADMIN, STAFF_ROLES, role_required
 from core.errors import ServiceError
 from core.extensions import db, limiter
-from core.forms import choices
+from core.forms import choices, show_service_error
 from core.views import safe_next
 
 bp = Blueprint("accounts", __name__)
 
-
-def _form_errors(form, error: ServiceError) -> None:
-    for name, messages in error.fields.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + list(messages)
-    if not error.fields:
-        flash(error.message, "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -59,7 +52,7 @@ def register():
         try:
             user = service.register_trainee(data)
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             login_user(user)
             flash(_("Your account is ready. Browse the training menu to enrol."), "success")
@@ -77,7 +70,7 @@ def account():
             service.change_password(current_user, form.current_password.data,
                                     form.new_password.data)
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             # the session must carry the new auth_version (pass the user, not the proxy)
             login_user(current_user._get_current_object())
@@ -99,7 +92,7 @@ def admin_users():
                                         form.password.data, form.name.data,
                                         organisation=form.organisation.data or None)
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("accounts.admin_users"))

@@ -33,7 +33,7 @@ from attendance.models import ATTENDANCE_STATUSES, LIVE_KINDS
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db, limiter
-from core.forms import choices
+from core.forms import choices, show_service_error
 from courses import service as courses
 from courses.models import Course, Platform
 
@@ -45,15 +45,6 @@ STAFF = (INSTRUCTOR, OFFICER, "admin")
 def labels():
     return {"live_kinds": LIVE_KINDS, "attendance_statuses": ATTENDANCE_STATUSES}
 
-
-def _form_errors(form, error: ServiceError) -> None:
-    shown = False
-    for name, messages in error.fields.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + list(messages)
-            shown = True
-    if not shown:
-        flash(error.message, "error")
 
 
 def _enrolled(course: Course) -> bool:
@@ -144,7 +135,7 @@ def checkin_page(session_id: int):
         try:
             offline.check(current_user, session, form.code.data, direction, request.remote_addr)
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
             status = error.status
         else:
             flash(_("Checked in.") if direction == "in" else _("Checked out."), "success")
@@ -167,7 +158,7 @@ def platform_accounts():
         try:
             live.link_account(current_user, form.platform_id.data, form.user_ref.data)
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             flash(_("Platform account linked."), "success")
             return redirect(url_for("attendance.platform_accounts"))
@@ -199,7 +190,7 @@ def create_live(course_id: int):
                 "platform_id": int(form.platform_id.data) if form.platform_id.data else None,
                 "room": form.room.data, "stream_url": form.stream_url.data})
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             flash(_("Live session scheduled."), "success")
             return redirect(url_for("attendance.live_page", session_id=session.id))
@@ -220,7 +211,7 @@ def create_offline(course_id: int):
                 "title": form.title.data, "location": form.location.data,
                 "starts_at": to_utc(form.starts_at.data), "ends_at": to_utc(form.ends_at.data)})
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             flash(_("Class scheduled."), "success")
             return redirect(url_for("attendance.checkin_page", session_id=session.id))

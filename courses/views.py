@@ -9,7 +9,7 @@ from sqlalchemy import select
 from core.auth import INSTRUCTOR, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
-from core.forms import choices
+from core.forms import choices, show_service_error
 from courses import service
 from courses.forms import CourseForm, LessonForm, MenuSearchForm
 from courses.models import Lesson, Occupation
@@ -24,15 +24,6 @@ def occupation_choices(blank: str | None = None) -> list:
     pairs = [(o.code, f"{o.name(locale)} ({o.code})") for o in rows]
     return choices(([("", blank)] if blank else []) + pairs)
 
-
-def _form_errors(form, error: ServiceError) -> None:
-    shown = False
-    for name, messages in error.fields.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + list(messages)
-            shown = True
-    if not shown:
-        flash(error.message, "error")
 
 
 @bp.get("/menu")
@@ -112,7 +103,7 @@ def new_course():
         try:
             course = service.create_course(current_user, _course_data(form))
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             flash(_("Draft course created. Add lessons, then publish it."), "success")
             return redirect(url_for("courses.edit_course", course_id=course.id))
@@ -134,7 +125,7 @@ def edit_course(course_id: int):
         try:
             service.update_course(current_user, course, _course_data(form))
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             flash(_("Course saved."), "success")
             return redirect(url_for("courses.edit_course", course_id=course.id))
@@ -171,7 +162,7 @@ def lesson_form(course_id: int, lesson_id: int | None = None):
         try:
             service.save_lesson(current_user, course, _lesson_data(form), lesson)
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error)
         else:
             flash(_("Lesson saved."), "success")
             return redirect(url_for("courses.edit_course", course_id=course.id))

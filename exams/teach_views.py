@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.auth import INSTRUCTOR, role_required
 from core.errors import ServiceError
 from core.extensions import db
-from core.forms import choices
+from core.forms import choices, show_service_error
 from core.timeutil import LOCAL_TZ, now_utc, to_local
 from courses import service as courses
 from courses.models import Enrolment
@@ -21,18 +21,6 @@ from exams.forms import BankForm, ExamForm, ImportForm, OverrideForm, QuestionFo
 from exams.grading import parse_bool
 from exams.models import Attempt
 from exams.views import bp
-
-
-def _form_errors(form, error: ServiceError) -> None:
-    shown = False
-    for name, messages in error.fields.items():
-        if name in form:
-            form[name].errors = list(form[name].errors) + [str(m) for m in messages]
-            shown = True
-    if not shown:
-        details = "; ".join(str(m) for ms in error.fields.values() for m in
-                            (ms if isinstance(ms, list) else [ms]))
-        flash(error.message + (f" {details}" if details else ""), "error")
 
 
 def _own_bank(bank_id: int):
@@ -61,7 +49,7 @@ def new_bank():
                 "title": form.title.data, "occupation_code": form.occupation_code.data,
                 "level": form.level.data})
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error, with_details=True)
         else:
             flash(_("Question bank created."), "success")
             return redirect(url_for("exams.bank", bank_id=bank.id))
@@ -137,7 +125,7 @@ def new_question(bank_id: int):
                 flash(_("Question saved."), "success")
                 return redirect(url_for("exams.new_question", bank_id=bank.id))
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error, with_details=True)
     status = 422 if form.is_submitted() and form.errors else 200
     return render_template("exams/question_form.html", form=form, bank=bank,
                            preview=preview), status
@@ -181,7 +169,7 @@ def new_exam(course_id: int):
         except ServiceError as error:
             if "blueprint" in error.fields:
                 form.count_single.errors = list(error.fields["blueprint"])
-            _form_errors(form, error)
+            show_service_error(form, error, with_details=True)
         else:
             flash(_("Exam created."), "success")
             return redirect(url_for("exams.results", exam_id=exam.id))
@@ -210,7 +198,7 @@ def results(exam_id: int):
                                  form.extra_minutes.data or 0, form.extra_attempts.data or 0,
                                  form.reason.data)
         except ServiceError as error:
-            _form_errors(form, error)
+            show_service_error(form, error, with_details=True)
         else:
             flash(_("Override saved."), "success")
             return redirect(url_for("exams.results", exam_id=exam.id))

@@ -9,6 +9,7 @@ from core.api import paginate
 from core.auth import ENTERPRISE, INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
+from core.forms import show_service_error
 from core.money import yuan_to_fen
 from courses.models import Course, Enrolment, Institution
 from reports import orders, payloads, service
@@ -24,16 +25,7 @@ from reports.forms import (
 from reports.models import DISPATCH_STATUSES, EMPLOYMENT_STATUSES, ORDER_STATUSES
 from reports.views import bp, occupation_choices
 
-
-def _field_errors(form, error: ServiceError) -> None:
-    shown = False
-    for name, messages in error.fields.items():
-        target = {"monthly_wage_fen": "monthly_wage", "wage_fen": "wage"}.get(name, name)
-        if target in form:
-            form[target].errors = list(form[target].errors) + list(messages)
-            shown = True
-    if not shown:
-        flash(error.message, "error")
+WAGE_FIELDS = {"monthly_wage_fen": "monthly_wage", "wage_fen": "wage"}
 
 
 @bp.route("/employment", methods=["GET", "POST"])
@@ -55,7 +47,7 @@ def my_employment():
                 contract_months=form.contract_months.data,
                 course_id=int(form.course_id.data) if form.course_id.data else None))
         except ServiceError as error:
-            _field_errors(form, error)
+            show_service_error(form, error, renames=WAGE_FIELDS)
         else:
             flash(_("Thank you. Your job will count once it is confirmed."), "success")
             return redirect(url_for("reports.my_employment"))
@@ -115,7 +107,7 @@ def orders_page():
                     wage_fen=yuan_to_fen(form.wage.data), starts_on=form.starts_on.data,
                     note=form.note.data or ""))
             except ServiceError as error:
-                _field_errors(form, error)
+                show_service_error(form, error, renames=WAGE_FIELDS)
             else:
                 flash(_("Order placed. The labour bureau will dispatch it to institutions."),
                       "success")
