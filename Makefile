@@ -6,6 +6,11 @@ FLASK   := $(VENV)/bin/flask --app app
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
+# Debian packages: certificate PDFs need the CJK font and pango; the tests also drive Chromium
+# and read PDFs with poppler. Installed only when missing and we are root (see system-packages).
+RUN_PACKAGES  := fonts-noto-cjk libpango-1.0-0
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+PKGS := $(RUN_PACKAGES)
 
 .PHONY: install system-packages run test test-e2e bench lint translations translations-update clean
 
@@ -20,16 +25,16 @@ $(STAMP): pyproject.toml $(VENV)/bin/python
 ## install: virtualenv in .venv/ with every dependency (idempotent), compiled translations
 install: system-packages $(STAMP) translations
 
-## system-packages: Debian fonts-noto-cjk and libpango (certificate PDFs), installed only when
-## missing and we are root with apt-get; otherwise a note and nothing else
+## system-packages: the Debian packages in PKGS, installed only when missing and we are root
+## with apt-get; otherwise a note and nothing else
 system-packages:
-	@missing=""; for p in fonts-noto-cjk libpango-1.0-0; do \
+	@missing=""; for p in $(PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing$$missing for certificate PDFs"; \
+	    echo "Installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Note: certificate PDFs need$$missing (not root: skipped; see README)"; fi; fi
+	  else echo "Note: missing Debian packages$$missing (not root: skipped; see README)"; fi; fi
 
 ## translations: compile every feature's .po catalogue into .mo
 translations: $(STAMP)
@@ -47,6 +52,7 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
+test: PKGS := $(TEST_PACKAGES)
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
