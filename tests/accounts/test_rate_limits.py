@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.extensions import limiter
+from core.extensions import db, limiter
 from tests.conftest import make_app
 from tests.factories import PASSWORD, csrf_token
 
@@ -15,6 +15,8 @@ def client(database_url, instance_dir):
     yield limited.test_client()
     limiter.reset()
     limiter.enabled = False  # the limiter object is shared with the session's app
+    with limited.app_context():
+        db.engine.dispose()  # close its pool now, not when the garbage collector finds it
 
 
 @pytest.fixture
