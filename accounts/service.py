@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts import idcard
@@ -145,22 +145,8 @@ def change_password(user: User, current: str, new: str) -> None:
     audit.record(user, "user.password_changed", user)
 
 
-def set_active(actor: User, user: User, active: bool) -> None:
-    if user.active != active:
-        audit.record(actor, "user.activation", user, before={"active": user.active},
-                     after={"active": active})
-        user.active = active
-        if not active:
-            revoke_tokens(user)
-
-
 def list_users(role: str | None = None):
     stmt = select(User).order_by(User.role, User.id)
     if role in ROLES:
         stmt = stmt.where(User.role == role)
     return stmt
-
-
-def count_by_role() -> dict[str, int]:
-    rows = db.session.execute(select(User.role, func.count()).group_by(User.role)).all()
-    return dict(rows)

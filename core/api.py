@@ -65,13 +65,3 @@ def paginate(stmt, page: int, per_page: int, dump=lambda row: row) -> dict:
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": [dump(r) for r in rows], "total": total, "page": page, "per_page": per_page}
-
-
-class ErrorSchema(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    fields_ = fields.Dict(data_key="fields")
-
-
-class ErrorEnvelopeSchema(Schema):
-    error = fields.Nested(ErrorSchema, required=True)
