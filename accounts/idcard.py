@@ -3,6 +3,8 @@
 import re
 from datetime import date
 
+from core.timeutil import local_today
+
 # Province-level codes of the administrative division code (GB/T 2260).
 PROVINCES = {
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
@@ -37,7 +39,7 @@ def validate(value: str, today: date | None = None) -> str | None:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return "birth date is not a real date"
-    if born < date(1900, 1, 1) or born > (today or date.today()):
+    if born < date(1900, 1, 1) or born > (today or local_today()):
         return "birth date is out of range"
     if check_character(number[:17]) != number[17]:
         return "check character does not match"

@@ -12,11 +12,12 @@ import base64
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from core.timeutil import now_utc
 
 
 class KeyError_(RuntimeError):
@@ -59,7 +60,7 @@ def key_dir(app) -> Path:
 
 
 def new_key_id() -> str:
-    return f"sb-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"
+    return f"sb-{now_utc():%Y%m%d}-{secrets.token_hex(3)}"
 
 
 def generate(directory: Path) -> str:

@@ -1,13 +1,27 @@
 """Time helpers: stored as timezone-aware UTC, shown in Asia/Shanghai."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
+# Added to the real clock; only tests move it (run_clock_from), so that no test depends on the
+# day it runs: the clock starts at a fixed moment and then runs at real speed.
+_clock_offset = timedelta(0)
+
 
 def now_utc() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _clock_offset
+
+
+def run_clock_from(moment: datetime) -> None:
+    """Make now_utc() read `moment` now and advance in real time from there (tests)."""
+    global _clock_offset
+    _clock_offset = moment - datetime.now(UTC)
+
+
+def clock_offset() -> timedelta:
+    return _clock_offset
 
 
 def as_utc(value: datetime) -> datetime:

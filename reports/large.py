@@ -16,7 +16,7 @@ from accounts import idcard
 from accounts.models import KEY_GROUPS, KeyGroupDeclaration, TraineeProfile, User
 from certificates.models import Certificate
 from core.extensions import db
-from core.timeutil import local_today
+from core.timeutil import local_today, now_utc
 from courses.models import Course, Enrolment
 from reports import service
 from reports.models import EmploymentRecord
@@ -175,7 +175,7 @@ def _live_events(pairs, courses, events: int, rng: random.Random) -> None:
     for index, _trainee, enrolled in pairs:
         course = courses[index]
         if course.id not in session_of:
-            latest = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            latest = now_utc().replace(minute=0, second=0, microsecond=0)
             start = min(enrolled.replace(minute=0) + timedelta(days=7),
                         latest - timedelta(days=1))
             row = {"id": session_id, "course_id": course.id, "title": "直播课",

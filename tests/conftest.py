@@ -4,6 +4,7 @@ app context, like real requests."""
 
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,21 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
+from core import timeutil
 from core.extensions import db
 from tests import factories
+
+# Every test runs on a clock that starts at this moment (10:00 in Beijing on a Monday in the
+# middle of the year) and then moves at real speed, so no test depends on the day it runs:
+# dates built from "today" never cross a year end or reach a hard-coded window's close.
+FIXED_NOW = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fixed_clock():
+    timeutil.run_clock_from(FIXED_NOW)
+    yield
+    timeutil.run_clock_from(datetime.now(UTC))
 
 
 def _create_pg_database(base_url: str) -> tuple[str, callable]:
