@@ -6,24 +6,35 @@ FLASK   := $(VENV)/bin/flask --app app
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+# Links printed on certificates (QR codes) point at the address `make run` serves.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 # Debian packages: certificate PDFs need the CJK font and pango; the tests also drive Chromium
 # and read PDFs with poppler. Installed only when missing and we are root (see system-packages).
-RUN_PACKAGES  := fonts-noto-cjk libpango-1.0-0
+RUN_PACKAGES  := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 PKGS := $(RUN_PACKAGES)
 
-.PHONY: install system-packages run test test-e2e bench lint translations translations-update clean
+.PHONY: install install-test system-packages run test test-e2e bench lint translations translations-update clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
+# The app's own dependencies only: `make run` does not wait for the test tools.
 $(STAMP): pyproject.toml $(VENV)/bin/python
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e .
 	touch $(STAMP)
 
-## install: virtualenv in .venv/ with every dependency (idempotent), compiled translations
+$(TEST_STAMP): $(STAMP)
+	$(PIP) install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
+## install: virtualenv in .venv/ with the app's dependencies (idempotent), compiled translations
 install: system-packages $(STAMP) translations
+
+## install-test: install plus what the tests need (pytest, Playwright, hypothesis, ruff)
+install-test: install $(TEST_STAMP)
 
 ## system-packages: the Debian packages in PKGS, installed only when missing and we are root
 ## with apt-get; otherwise a note and nothing else
@@ -49,16 +60,16 @@ run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
 test: PKGS := $(TEST_PACKAGES)
-test: install
+test: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 ## bench: load benchmarks (writes bench/RESULTS.md figures)
-bench: install
+bench: install-test
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "bench needs wrk (apt-get install wrk)"; exit 1; }
 	$(PY) bench/run.py
