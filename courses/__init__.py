@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app) -> None:
     from core import nav
     from core.api import register
-    from courses import api, cli, curation_views, models, views  # noqa: F401
+    from courses import api, cli, curation_views, models, search, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(curation_views.bp)

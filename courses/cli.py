@@ -34,3 +34,13 @@ def import_command(file: Path) -> None:
         raise click.ClickException(error.message) from error
     db.session.commit()
     click.echo("Imported " + ", ".join(f"{n} {kind}(s)" for kind, n in counts.items()))
+
+
+@menu_cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the menu search index from the course titles."""
+    from courses import search
+
+    count = search.reindex_all()
+    db.session.commit()
+    click.echo(f"indexed {count} courses")

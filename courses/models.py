@@ -146,6 +146,9 @@ class Course(TimestampMixin, db.Model):
                         name="one_provider"),
         Index("ix_courses_menu", "status", "published_at", "id"),
         Index("ix_courses_occupation_level", "occupation_id", "level"),
+        # Menu filters: counts read these indexes alone, never the table.
+        Index("ix_courses_menu_mode", "status", "mode", "region_code", "subsidised", "level"),
+        Index("ix_courses_menu_region", "status", "region_code", "subsidised", "level"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,6 +198,19 @@ class Course(TimestampMixin, db.Model):
 
     def is_instructor(self, user) -> bool:
         return any(link.user_id == user.id for link in self.instructor_links)
+
+
+class CourseSearchTerm(db.Model):
+    """One n-gram of a course title (courses/search.py keeps these in step with the titles)."""
+
+    __tablename__ = "course_search_terms"
+
+    term: Mapped[str] = mapped_column(String(8), primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+    def __repr__(self) -> str:
+        return f"<CourseSearchTerm {self.term!r} course={self.course_id}>"
 
 
 class Lesson(TimestampMixin, db.Model):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import nh3
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 
 from accounts.idcard import valid_region
@@ -12,6 +12,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc
+from courses import search
 from courses.models import (
     CERTIFICATE_TYPES,
     MODES,
@@ -54,20 +55,39 @@ def region_clause(column, region: str):
     return column.in_([region, city, province])
 
 
+def _title_contains(query: str):
+    like = f"%{query}%"
+    # SQLite's LIKE already ignores ASCII case; its ILIKE adds lower() on every row.
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    return Course.title.like(like) if sqlite else Course.title.ilike(like)
+
+
+def _text_match(query: str):
+    """Courses whose title contains `query` or whose occupation matches it.
+
+    Written as `id IN (union)` so that both databases start from the n-gram index and the
+    occupation index instead of testing every published course.
+    """
+    like = f"%{query}%"
+    occupation_ids = db.session.scalars(select(Occupation.id).where(or_(
+        Occupation.name_zh.ilike(like), Occupation.name_en.ilike(like),
+        Occupation.code == query))).all()
+    found = search.candidates(query)
+    if found is None:  # too short for the index: the substring test alone
+        return or_(_title_contains(query), Course.occupation_id.in_(occupation_ids))
+    found = found.subquery()
+    by_title = (select(Course.id).join(found, found.c.course_id == Course.id)
+                .where(_title_contains(query)))
+    by_occupation = select(Course.id).where(Course.occupation_id.in_(occupation_ids))
+    return Course.id.in_(union(by_title, by_occupation))
+
+
 def menu_conditions(filters: MenuFilters) -> list:
     """WHERE clauses on `courses` alone: occupation filters are resolved to ids first (a tiny
     table), so the menu query needs no join and can walk the (status, published_at) index."""
     conditions = [Course.status == "published"]
     if filters.q:
-        like = f"%{filters.q.strip()}%"
-        occupation_ids = select(Occupation.id).where(or_(
-            Occupation.name_zh.ilike(like), Occupation.name_en.ilike(like),
-            Occupation.code == filters.q.strip()))
-        # SQLite's LIKE already ignores ASCII case; its ILIKE adds lower() on every row.
-        sqlite = db.session.get_bind().dialect.name == "sqlite"
-        title_match = Course.title.like(like) if sqlite else Course.title.ilike(like)
-        conditions.append(or_(title_match,
-                              Course.occupation_id.in_(db.session.scalars(occupation_ids).all())))
+        conditions.append(_text_match(filters.q.strip()))
     if filters.occupation:
         occupation = occupation_by_code(filters.occupation)
         conditions.append(Course.occupation_id == (occupation.id if occupation else -1))
@@ -116,13 +136,21 @@ def menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> di
     """
     conditions = menu_conditions(filters)
     total = db.session.scalar(select(func.count(Course.id)).where(*conditions))
+    order = [Course.published_at.desc(), Course.id.desc()]
+    if filters.q:
+        # Relevance: a title that contains the words before a course matched by occupation
+        # alone, and a title that starts with them first of all.
+        query = filters.q.strip()
+        starts = Course.title.like(f"{query}%") if db.session.get_bind().dialect.name == \
+            "sqlite" else Course.title.ilike(f"{query}%")
+        order = [case((starts, 0), (_title_contains(query), 1), else_=2), *order]
     rows = db.session.execute(
         select(*MENU_COLUMNS).select_from(Course)
         .join(Occupation, Course.occupation_id == Occupation.id)
         .outerjoin(Platform, Course.platform_id == Platform.id)
         .outerjoin(Institution, Course.institution_id == Institution.id)
         .where(*conditions)
-        .order_by(Course.published_at.desc(), Course.id.desc())
+        .order_by(*order)
         .limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": [menu_item(row, locale) for row in rows], "total": total, "page": page,
             "per_page": per_page}

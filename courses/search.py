@@ -1,0 +1,78 @@
+"""Menu search index: the character n-grams of every course title, in `course_search_terms`.
+
+Chinese has no spaces, so a word index does not work; the title is cut into overlapping
+Chinese character pairs (直播销售 → 直播, 播销, 销售) and Latin/digit runs into trigrams
+(sewing → sew, ewi, win, ing). A query is cut the same way: a course can contain the query
+only if it has all of the query's grams, which one indexed lookup per gram finds; the exact
+substring test then runs on those few candidates only. Plain tables and B-tree indexes, so
+SQLite and PostgreSQL give the same answers. A query too short to have a gram (one Chinese
+character, two Latin letters) falls back to the substring test alone.
+"""
+
+import re
+
+from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from core.extensions import db
+from courses.models import Course, CourseSearchTerm
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD_RUN = re.compile(r"[0-9a-z]+")
+
+
+def grams(text: str) -> set[str]:
+    """Chinese character pairs and Latin/digit trigrams of `text` (lower-cased)."""
+    text = (text or "").lower()
+    found = set()
+    for run in _CJK_RUN.findall(text):
+        found.update(run[i:i + 2] for i in range(len(run) - 1))
+    for run in _WORD_RUN.findall(text):
+        found.update(run[i:i + 3] for i in range(len(run) - 2))
+    return found
+
+
+def candidates(query: str):
+    """A subquery of course ids having every gram of `query`, or None (no gram to look up)."""
+    wanted = sorted(grams(query))
+    if not wanted:
+        return None
+    return (select(CourseSearchTerm.course_id)
+            .where(CourseSearchTerm.term.in_(wanted))
+            .group_by(CourseSearchTerm.course_id)
+            .having(func.count(CourseSearchTerm.term) == len(wanted)))
+
+
+def reindex(connection, titles: dict[int, str]) -> None:
+    """Replace the index rows of the given courses ({course id: title})."""
+    if not titles:
+        return
+    table = CourseSearchTerm.__table__
+    connection.execute(delete(table).where(table.c.course_id.in_(list(titles))))
+    rows = [{"course_id": course_id, "term": term}
+            for course_id, title in titles.items() for term in grams(title)]
+    if rows:
+        connection.execute(insert(table), rows)
+
+
+def reindex_all() -> int:
+    """Rebuild the whole index (`flask menu reindex`); returns the number of courses."""
+    titles = dict(db.session.execute(select(Course.id, Course.title)).all())
+    db.session.execute(delete(CourseSearchTerm))
+    for start in range(0, len(titles), 2000):
+        chunk = dict(list(titles.items())[start:start + 2000])
+        reindex(db.session.connection(), chunk)
+    return len(titles)
+
+
+@event.listens_for(Session, "after_flush")
+def _index_flushed_courses(session, _context) -> None:
+    # Every way a course is created or renamed goes through a flush (service, demo, imports),
+    # so the index cannot drift from the titles.
+    changed = {}
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Course) and obj.id is not None:
+            state = inspect(obj)
+            if obj in session.new or state.attrs.title.history.has_changes():
+                changed[obj.id] = obj.title
+    reindex(session.connection(), changed)

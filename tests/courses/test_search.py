@@ -1,0 +1,74 @@
+"""Menu search through the n-gram index: Chinese substrings, English words, relevance, and an
+index that follows renames. The suite runs on SQLite and PostgreSQL, so these fixed queries
+give the same answers on both."""
+
+import pytest
+from sqlalchemy import func, select
+
+from core.extensions import db
+from courses import search
+from courses.models import CourseSearchTerm
+from tests.factories import make_course, make_occupation
+
+TITLES = ["直播销售员五级实训班", "养老护理员（初级）夜校", "家政服务员实训班",
+          "Sewing basics 缝纫", "箱包制作工订单班", "直播带货进阶"]
+
+
+@pytest.fixture
+def menu(client):
+    occupation = make_occupation(name_zh="箱包制作工", name_en="Bag maker")
+    other = make_occupation(name_zh="互联网营销师", name_en="Internet marketing specialist")
+    return {title: make_course(title=title, occupation=occupation if "箱包" in title else other)
+            for title in TITLES}
+
+
+def titles(client, query, **params) -> list[str]:
+    body = client.get("/api/v1/menu", query_string={"q": query, **params}).get_json()
+    assert body["total"] == len(body["items"])
+    return [item["title"] for item in body["items"]]
+
+
+def test_grams():
+    assert search.grams("直播销售") == {"直播", "播销", "销售"}
+    assert search.grams("Sewing 2") == {"sew", "ewi", "win", "ing"}
+    assert search.grams("电") == set()
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("直播", {"直播销售员五级实训班", "直播带货进阶"}),
+    ("实训班", {"直播销售员五级实训班", "家政服务员实训班"}),
+    ("护理员（初级", {"养老护理员（初级）夜校"}),
+    ("SEWING", {"Sewing basics 缝纫"}),
+    ("ewin", {"Sewing basics 缝纫"}),
+    ("电", set()),                                    # too short for the index: still exact
+    ("员", {"直播销售员五级实训班", "养老护理员（初级）夜校", "家政服务员实训班"}),
+    ("Bag maker", {"箱包制作工订单班"}),             # by occupation name
+    ("播实", set()),                                   # grams present, substring absent
+])
+def test_search_finds_exactly_the_substring_matches(client, menu, query, expected):
+    assert set(titles(client, query)) == expected
+
+
+def test_title_matches_rank_before_occupation_matches(client, menu):
+    make_course(title="营销入门", occupation=menu["箱包制作工订单班"].occupation)
+    found = titles(client, "箱包")
+    assert found[0] == "箱包制作工订单班" and found[1:] == ["营销入门"]
+
+
+def test_index_follows_renames_and_deletes(client, menu):
+    course = menu["家政服务员实训班"]
+    course.title = "收纳整理师周末班"
+    db.session.commit()
+    assert "收纳整理师周末班" in titles(client, "收纳") and titles(client, "家政") == []
+    db.session.delete(course)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(CourseSearchTerm).where(
+        CourseSearchTerm.course_id == course.id)) == 0
+
+
+def test_reindex_command_rebuilds(runner, menu):
+    db.session.execute(CourseSearchTerm.__table__.delete())
+    db.session.commit()
+    result = runner.invoke(args=["menu", "reindex"])
+    assert result.exit_code == 0 and "indexed 6 courses" in result.output
+    assert db.session.scalar(select(func.count()).select_from(CourseSearchTerm)) > 20
