@@ -79,7 +79,8 @@ def test_unknown_user_and_room_are_kept_as_unmatched(client, officer, setup):
     assert refs == {("room-1", "stranger"), ("nope", "douyin-lch")}
 
 
-def test_linking_the_account_later_matches_earlier_events(client, make_user, setup):
+def test_linking_the_account_later_matches_earlier_events_once_verified(client, make_user,
+                                                                         setup):
     platform, course, session, secret = setup
     late = make_user("trainee")
     enrol(late, course)
@@ -89,7 +90,13 @@ def test_linking_the_account_later_matches_earlier_events(client, make_user, set
     assert service.summary(late.id, course)["attended_minutes"] == 0
     response = client.put(f"/api/v1/me/platform-accounts/{platform.id}",
                           json={"user_ref": "late-user"}, headers=api_headers(client, late))
-    assert response.status_code == 200
+    assert response.status_code == 201
+    assert response.json["status"] == "pending"
+    assert service.summary(late.id, course)["attended_minutes"] == 0  # a claim is no proof
+    officer = make_user("officer")
+    verified = client.post(f"/api/v1/platform-accounts/{response.json['id']}/verify",
+                           headers=api_headers(client, officer))
+    assert verified.status_code == 200 and verified.json == {"status": "verified"}
     assert service.summary(late.id, course)["attended_minutes"] == 15
 
 
