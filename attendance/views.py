@@ -255,6 +255,30 @@ def close_live(session_id: int):
     return redirect(url_for("attendance.live_page", session_id=session.id))
 
 
+@bp.route("/live/<int:session_id>/viewers", methods=["GET", "POST"])
+@role_required(INSTRUCTOR, OFFICER)
+def live_viewers(session_id: int):
+    """Unmatched and pending viewers of a platform session: verify or assign (audited)."""
+    session = live.get_session(session_id)
+    live.require_viewer(session, current_user)
+    if request.method == "POST":  # CSRFProtect has checked the token already
+        try:
+            if request.form.get("account_id"):
+                accounts.verify_by_staff(current_user, accounts.get_account(
+                    request.form.get("account_id", type=int) or 0))
+            else:
+                accounts.assign_viewer(current_user, session, request.form.get("user_ref", ""),
+                                       request.form.get("trainee_id", type=int) or 0)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Platform account verified: its minutes count now."), "success")
+        return redirect(url_for("attendance.live_viewers", session_id=session.id))
+    return render_template("attendance/live_viewers.html", session=session,
+                           viewers=accounts.session_viewers(session),
+                           enrolled=sheets.enrolled_trainees(session.course_id))
+
+
 def _csv(filename: str, header: list[str], rows: list[list]) -> Response:
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 Chinese names correctly with a BOM
