@@ -201,7 +201,7 @@ class Zoom(Adapter):
             connection = _text(person.get("user_id"), 64)
             at = _at(live._parse_at(person[time_key]), now)
             name = _text(person.get("user_name"), 128)
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise _bad_payload(_("A participant event needs object.id, participant and its "
                                  "%(key)s.", key=time_key)) from exc
         if room is None or user_ref is None:

@@ -312,3 +312,16 @@ def test_the_rolling_log_keeps_only_the_last_lines(client, zoom):
         post_zoom(client, platform, secret, zoom_participant("joined", session.starts_at),
                   signature="v0=bad")
     assert _count(PlatformWebhookLog) == 20
+
+
+@pytest.mark.parametrize("payload", [
+    [], {"event": "meeting.participant_joined", "payload": {"object": []}},
+    {"event": "meeting.participant_joined", "payload": {"object": {"id": 1, "participant": 5}}},
+    {"event": "meeting.participant_left", "payload": {"object": {
+        "id": MEETING_ID, "participant": {"user_id": "1", "participant_user_id": "x",
+                                          "leave_time": "yesterday"}}}},
+    {"event": "endpoint.url_validation", "payload": {"plainToken": ""}}])
+def test_zoom_hostile_payloads_are_422_not_500(client, zoom, payload):
+    platform, _course, _session, secret = zoom
+    assert post_zoom(client, platform, secret, payload).status_code == 422
+    assert _count() == 0
