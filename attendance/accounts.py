@@ -269,6 +269,16 @@ def assign_viewer(user, session: LiveSession, user_ref: str, trainee_id: int) ->
     from accounts.models import User
 
     trainee = db.session.get(User, trainee_id)
+    squatter = db.session.scalar(select(PlatformAccount).where(
+        PlatformAccount.platform_id == session.platform_id, PlatformAccount.user_ref == user_ref,
+        PlatformAccount.trainee_id != trainee_id))
+    if squatter is not None and squatter.status == "verified":
+        raise _taken()
+    if squatter is not None:  # an unproven claim on someone else's id gives way to staff
+        audit.record(user, "platform_account.unlinked", squatter, before={
+            "trainee_id": squatter.trainee_id, "user_ref": user_ref, "status": "pending"})
+        db.session.delete(squatter)
+        db.session.flush()
     account, _created = link_account(trainee, session.platform_id, user_ref)
     audit.record(user, "platform_account.assigned", account,
                  after={"session_id": session.id, "user_ref": user_ref, "trainee_id": trainee_id})

@@ -221,3 +221,23 @@ def test_verified_link_stays_verified_when_linked_again(client, trainee, room):
     assert body["status"] == "verified" and body["verification_code"] is None
     changed = _link(client, trainee, platform, "ks-2")
     assert changed["status"] == "pending"
+
+
+def test_staff_assign_replaces_a_pending_squatter_not_a_verified_link(client, trainee, instructor,
+                                                                       make_user, room):
+    platform, course, session, secret = room
+    squatter = make_user("trainee")
+    enrol(squatter, course)
+    _link(client, squatter, platform, "ks-real")  # pending claim on trainee's viewer id
+    post_events(client, platform, secret, [
+        event("r1", "join", session.starts_at, "ks-real"),
+        event("r2", "leave", session.starts_at + timedelta(minutes=12), "ks-real")])
+    url = f"/api/v1/live-sessions/{session.id}/viewers/assign"
+    response = client.post(url, json={"user_ref": "ks-real", "trainee_id": trainee.id},
+                           headers=api_headers(client, instructor))
+    assert response.status_code == 200
+    assert service.summary(trainee.id, course)["attended_minutes"] == 12
+    assert service.summary(squatter.id, course)["attended_minutes"] == 0
+    again = client.post(url, json={"user_ref": "ks-real", "trainee_id": squatter.id},
+                        headers=api_headers(client, instructor))
+    assert again.status_code == 409 and again.json["error"]["code"] == "already_linked"
