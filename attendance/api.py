@@ -1,12 +1,15 @@
 """Attendance API: webhook ingest, platform secrets and accounts, sessions, sheets, heartbeats."""
 
-from flask import current_app, request, url_for
+from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from attendance import lessons, live, offline, sheets, webhook_keys
+from attendance import accounts, adapters, lessons, live, offline, sheets, webhook_keys
 from attendance.models import LiveSession, OfflineSession, PlatformAccount
 from attendance.schemas import (
+    AccountVerificationArgs,
+    AccountVerificationResult,
+    AssignArgs,
     AttendanceSchema,
     CheckArgs,
     CheckinSchema,
@@ -25,13 +28,17 @@ from attendance.schemas import (
     PlatformAccountArgs,
     PlatformAccountListSchema,
     PlatformAccountSchema,
+    SecretArgs,
     SecretSchema,
     SessionSheetSchema,
     UnmatchedListSchema,
+    VerifiedSchema,
+    ViewerListSchema,
+    WebhookLogSchema,
 )
 from core.api import api_blueprint
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden, Invalid
 from core.extensions import db, limiter
 from core.timeutil import iso
 from courses import service as courses
@@ -82,27 +89,106 @@ def live_events():
 
 # --- platform secrets and accounts --------------------------------------------------------
 
+def _body() -> bytes:
+    length = request.content_length
+    if length is not None and length > current_app.config["ATTENDANCE_WEBHOOK_MAX_BYTES"]:
+        raise live.PayloadTooLarge(_("The request body is too large."))
+    return request.get_data(cache=False)
+
+
+@blp.route("/live/zoom/<int:platform_id>", methods=["POST"])
+@blp.doc(description="Zoom's event notifications as Zoom sends them: x-zm-request-timestamp, "
+         "x-zm-signature: v0=<hex HMAC-SHA256 of 'v0:{timestamp}:{body}'> with the platform's "
+         "secret (Zoom's Secret Token). endpoint.url_validation is answered with plainToken and "
+         "encryptedToken; meeting.participant_joined / _left become join / leave events.")
+def zoom_events(platform_id):
+    """Receive Zoom webhook events (adapter zoom)."""
+    reply = adapters.get("zoom").receive(platform_id, request.headers, _body())
+    return reply.body, reply.status
+
+
+@blp.route("/live/tencent-meeting/<int:platform_id>", methods=["GET", "POST"])
+@blp.doc(description="Tencent Meeting's webhook: GET with check_str (URL check, answered with "
+         "the decoded text), POST {\"data\": base64(JSON)}; headers timestamp, nonce, "
+         "signature = sha1 of the sorted token, timestamp, nonce and data.")
+def tencent_meeting_events(platform_id):
+    """Receive Tencent Meeting webhook events (adapter tencent_meeting)."""
+    reply = adapters.get("tencent_meeting").receive(
+        platform_id, request.headers, _body() if request.method == "POST" else b"",
+        request.method, request.args)
+    return Response(reply.body, status=reply.status, mimetype="text/plain")
+
+
+@blp.route("/live/account-verifications", methods=["POST"])
+@blp.response(200, AccountVerificationResult)
+@blp.doc(description="The platform confirms linked accounts: {\"accounts\": [{\"user_ref\", "
+         "\"verification_code\"}]}, signed like /live/events (X-SkillBridge-Platform, "
+         "X-SkillBridge-Signature).")
+def account_verifications():
+    """A platform's signed confirmation that its users hold the codes of pending links."""
+    body = _body()
+    platform_id = live.platform_for(request.headers.get(webhook_keys.PLATFORM_HEADER))
+    webhook_keys.verify(platform_id, request.headers.get(webhook_keys.SIGNATURE_HEADER, ""),
+                        body, current_app.config["ATTENDANCE_WEBHOOK_TOLERANCE_SECONDS"])
+    try:
+        data = AccountVerificationArgs().loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        fields = getattr(exc, "messages", None)
+        raise Invalid(_("Some fields are invalid."),
+                      fields=fields if isinstance(fields, dict) else {"accounts": [str(exc)]}) \
+            from exc
+    return accounts.verify_by_platform(platform_id, data["accounts"])
+
+
+# --- platform secrets and accounts --------------------------------------------------------
+
 @blp.route("/platforms/<int:platform_id>/webhook-secret", methods=["POST"])
 @api_auth(OFFICER)
+@blp.arguments(SecretArgs)
 @blp.response(200, SecretSchema)
-def rotate_secret(platform_id):
-    """Set a new webhook secret (shown once); the previous one works for a grace period."""
-    secret = webhook_keys.rotate(current_api_user(), platform_id)
+def rotate_secret(args, platform_id):
+    """Set a new webhook secret (shown once) and the adapter (vendor format) the platform
+    posts; the previous secret works for a grace period. Zoom issues its own Secret Token:
+    pass it as `secret`."""
+    secret = webhook_keys.rotate(current_api_user(), platform_id, args["adapter"],
+                                 args.get("secret"))
     rows = webhook_keys.secret_rows(platform_id)
     previous = rows[1].expires_at if len(rows) > 1 else None
     return {"secret": secret, "fingerprint": webhook_keys.fingerprint(secret),
-            "previous_valid_until": iso(previous)}
+            "previous_valid_until": iso(previous), "adapter": args["adapter"]}
+
+
+@blp.route("/platforms/<int:platform_id>/webhook-log", methods=["GET"])
+@api_auth(OFFICER)
+@blp.response(200, WebhookLogSchema)
+def webhook_log(platform_id):
+    """The platform's adapter, the last batches received and the last errors."""
+    log = adapters.recent_log(live.get_platform(platform_id).id)
+
+    def lines(rows):
+        return [{"at": iso(r.at), "adapter": r.adapter, "summary": r.summary} for r in rows]
+    return {"adapter": adapters.adapter_of(platform_id), "received": lines(log["received"]),
+            "errors": lines(log["error"])}
+
+
+def account_payload(account: PlatformAccount) -> dict:
+    return {"id": account.id, "platform_id": account.platform_id,
+            "platform": account.platform.name, "user_ref": account.user_ref,
+            "status": account.status,
+            "verification_code": account.verification_code
+            if account.status == "pending" else None}
 
 
 @blp.route("/me/platform-accounts/<int:platform_id>", methods=["PUT"])
 @api_auth(TRAINEE)
 @blp.arguments(PlatformAccountArgs)
 @blp.response(200, PlatformAccountSchema)
+@blp.alt_response(201, schema=PlatformAccountSchema, description="Linked (new).")
 def link_account(args, platform_id):
-    """Link your account on a live-stream platform (how its events find you)."""
-    account = live.link_account(current_api_user(), platform_id, args["user_ref"])
-    return {"platform_id": account.platform_id, "platform": account.platform.name,
-            "user_ref": account.user_ref}
+    """Link your account on a live-stream platform. It is pending (credits nothing) until
+    verified: type the verification code into the live room's name or chat."""
+    account, created = accounts.link_account(current_api_user(), platform_id, args["user_ref"])
+    return account_payload(account), 201 if created else 200
 
 
 @blp.route("/me/platform-accounts", methods=["GET"])
@@ -112,8 +198,39 @@ def my_accounts():
     """Your linked platform accounts."""
     rows = db.session.scalars(select(PlatformAccount).where(
         PlatformAccount.trainee_id == current_api_user().id)).all()
-    return {"items": [{"platform_id": a.platform_id, "platform": a.platform.name,
-                       "user_ref": a.user_ref} for a in rows]}
+    return {"items": [account_payload(a) for a in rows]}
+
+
+@blp.route("/platform-accounts/<int:account_id>/verify", methods=["POST"])
+@api_auth(INSTRUCTOR, OFFICER)
+@blp.response(200, VerifiedSchema)
+def verify_account(account_id):
+    """Verify a trainee's platform account (an instructor of their live course, or an
+    officer); its events count from now on, including earlier ones."""
+    account = accounts.verify_by_staff(current_api_user(), accounts.get_account(account_id))
+    return {"status": account.status}
+
+
+@blp.route("/live-sessions/<int:session_id>/viewers", methods=["GET"])
+@api_auth(INSTRUCTOR, OFFICER)
+@blp.response(200, ViewerListSchema)
+def session_viewers(session_id):
+    """Viewers whose events credit nobody yet (unlinked or pending), with suggested trainees."""
+    session = live.get_session(session_id)
+    live.require_viewer(session, current_api_user())
+    return {"items": [{**v, "first_seen": iso(v["first_seen"]), "last_seen": iso(v["last_seen"])}
+                      for v in accounts.session_viewers(session)]}
+
+
+@blp.route("/live-sessions/<int:session_id>/viewers/assign", methods=["POST"])
+@api_auth(INSTRUCTOR, OFFICER)
+@blp.arguments(AssignArgs)
+@blp.response(200, PlatformAccountSchema)
+def assign_viewer(args, session_id):
+    """Link a viewer of this session to an enrolled trainee, verified (audited)."""
+    account = accounts.assign_viewer(current_api_user(), live.get_session(session_id),
+                                     args["user_ref"], args["trainee_id"])
+    return account_payload(account)
 
 
 @blp.route("/live/unmatched", methods=["GET"])

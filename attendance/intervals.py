@@ -40,56 +40,66 @@ def total(intervals: Iterable[Interval]) -> float:
     return sum(end - start for start, end in union(intervals))
 
 
-def presence(events: Iterable[tuple[float, str]], window_end: float,
-             tolerance: float) -> list[Interval]:
-    """Intervals of presence from one device's events `(at, type)`, in any order.
+def presence(events: Iterable[tuple], window_end: float, tolerance: float,
+             counting: bool = False) -> list[Interval]:
+    """Intervals of presence from one stream's events `(at, type[, event id])`, in any order.
 
-    join opens an interval that lasts until a leave (or `window_end` when none comes);
-    heartbeats outside a join prove presence, bridging gaps up to `tolerance` seconds;
-    a leave without an open interval is ignored. Duplicate events change nothing.
+    A join opens presence that lasts until a leave (or `window_end` when none comes). One
+    connection (`counting` False) is in or out: a second join changes nothing and a leave ends
+    it. Without connection ids (`counting` True) the account is present while more joins than
+    leaves are open. Heartbeats outside a join prove presence, bridging gaps up to
+    `tolerance` seconds; a leave with nothing open is ignored. Duplicates change nothing.
     """
     ordered = sorted(set(events), key=lambda e: (e[0], _ORDER.get(e[1], 1)))
     out: list[Interval] = []
     opened: float | None = None
-    joined = False
+    depth = 0  # joins not yet left (at most 1 for one connection)
     last = 0.0
-    for at, kind in ordered:
+    for event in ordered:
+        at, kind = event[0], event[1]
         if kind == "join":
             if opened is None:
                 opened = at
-            elif not joined and at - last > tolerance:
+            elif not depth and at - last > tolerance:
                 out.append((opened, last))
                 opened = at
-            joined = True
+            depth = depth + 1 if counting else 1
             last = at
         elif kind == "heartbeat":
             if opened is None:
-                opened, joined = at, False
-            elif not joined and at - last > tolerance:
+                opened, depth = at, 0
+            elif not depth and at - last > tolerance:
                 out.append((opened, last))
                 opened = at
             last = at
         elif kind == "leave" and opened is not None:
-            if not joined and at - last > tolerance:
-                out.append((opened, last))
+            if depth > 1:
+                depth -= 1
             else:
-                out.append((opened, at))
-            opened, joined = None, False
+                if not depth and at - last > tolerance:
+                    out.append((opened, last))
+                else:
+                    out.append((opened, at))
+                opened, depth = None, 0
             last = at
     if opened is not None:
-        out.append((opened, max(window_end, last) if joined else last))
+        out.append((opened, max(window_end, last) if depth else last))
     return union(out)
 
 
-def attended_seconds(devices: Iterable[Iterable[tuple[float, str]]], window: Interval,
-                     now: float, tolerance: float) -> tuple[int, list[Interval]]:
-    """Union of every device's presence clipped to the session window and to `now`."""
+def attended_seconds(devices: Iterable[Iterable[tuple]], window: Interval,
+                     now: float, tolerance: float,
+                     counting: Iterable[bool] | None = None) -> tuple[int, list[Interval]]:
+    """Union of every stream's presence clipped to the session window and to `now`;
+    `counting` says, per stream, that it has no connection ids (joins are counted)."""
     lo, hi = window[0], min(window[1], now)
     if hi <= lo:
         return 0, []
     pieces: list[Interval] = []
-    for events in devices:
-        pieces.extend(presence(events, hi, tolerance))
+    devices = list(devices)
+    modes = list(counting) if counting is not None else [False] * len(devices)
+    for events, counted in zip(devices, modes, strict=True):
+        pieces.extend(presence(events, hi, tolerance, counted))
     spans = union(clip(pieces, lo, hi))
     # Epochs from the database carry float noise (2999.9999997 s): round to the millisecond.
     return int(round(sum(e - s for s, e in spans), 3)), spans

@@ -1,21 +1,18 @@
 """Live sessions: scheduling, platform accounts, webhook ingest, browser heartbeats, closing."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from attendance import intervals, webhook_keys
+from attendance import accounts, intervals, webhook_keys
 from attendance.models import (
     EVENT_TYPES,
     LIVE_KINDS,
     LiveAttendance,
     LiveEvent,
     LiveSession,
-    PlatformAccount,
 )
 from attendance.service import live_results
 from core import audit
@@ -85,6 +82,13 @@ def schedule_session(user, course: Course, data: dict) -> LiveSession:
     return session
 
 
+def get_platform(platform_id: int) -> Platform:
+    platform = db.session.get(Platform, platform_id) if 0 < platform_id < 2**31 else None
+    if platform is None:
+        raise NotFound(_("No such platform."))
+    return platform
+
+
 def get_session(session_id: int) -> LiveSession:
     session = db.session.get(LiveSession, session_id)
     if session is None:
@@ -110,51 +114,6 @@ def upcoming_for_trainee(trainee, now: datetime | None = None, limit: int = 20):
         .order_by(LiveSession.starts_at).limit(limit)).all()
 
 
-# --- platform accounts ----------------------------------------------------------------------
-
-def link_account(trainee, platform_id: int, user_ref: str) -> PlatformAccount:
-    """Link (or change) the trainee's account on a platform; earlier unmatched events of that
-    account are matched to the trainee."""
-    if db.session.get(Platform, platform_id) is None:
-        raise NotFound(_("No such platform."))
-    user_ref = (user_ref or "").strip()
-    if not user_ref or len(user_ref) > 128:
-        raise _invalid("user_ref", _("Give your user id on that platform (at most 128 "
-                                     "characters)."))
-    taken = db.session.scalar(select(PlatformAccount).where(
-        PlatformAccount.platform_id == platform_id, PlatformAccount.user_ref == user_ref))
-    if taken is not None and taken.trainee_id != trainee.id:
-        raise Conflict(_("That platform account is linked to another trainee."),
-                       code="account_taken")
-    account = db.session.scalar(select(PlatformAccount).where(
-        PlatformAccount.platform_id == platform_id, PlatformAccount.trainee_id == trainee.id))
-    before = {"user_ref": account.user_ref} if account else None
-    if account is None:
-        account = PlatformAccount(platform_id=platform_id, trainee_id=trainee.id,
-                                  user_ref=user_ref)
-        db.session.add(account)
-    else:
-        account.user_ref = user_ref
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise Conflict(_("That platform account is linked to another trainee."),
-                       code="account_taken") from exc
-    if before != {"user_ref": user_ref}:
-        audit.record(trainee, "platform_account.linked", account, before=before,
-                     after={"platform_id": platform_id, "user_ref": user_ref})
-    db.session.execute(update(LiveEvent).where(
-        LiveEvent.platform_id == platform_id, LiveEvent.user_ref == user_ref,
-        LiveEvent.trainee_id.is_(None)).values(trainee_id=trainee.id))
-    return account
-
-
-def accounts_of(trainee) -> dict[int, PlatformAccount]:
-    return {a.platform_id: a for a in db.session.scalars(
-        select(PlatformAccount).where(PlatformAccount.trainee_id == trainee.id))}
-
-
 # --- webhook ----------------------------------------------------------------------------------
 
 def _parse_at(value) -> datetime:
@@ -170,8 +129,10 @@ def _parse_at(value) -> datetime:
     return parsed.astimezone(UTC)
 
 
-EVENT_KEYS = frozenset({"id", "type", "room", "user_ref", "at", "device"})
+EVENT_KEYS = frozenset({"id", "type", "room", "user_ref", "at", "device", "connection",
+                        "user_name", "text"})
 _LIMITS = (("room", 128), ("user_ref", 128))
+_OPTIONAL = (("device", 64), ("connection", 64), ("user_name", 128), ("text", 500))
 
 
 def _event(event, future: datetime) -> dict:
@@ -190,14 +151,17 @@ def _event(event, future: datetime) -> dict:
         value = event.get(key)
         if type(value) is not str or not value.strip() or len(value) > limit:
             raise ValueError
-    device = event.get("device")
-    if device is not None and (type(device) is not str or len(device) > 64):
-        raise ValueError
+    for key, limit in _OPTIONAL:
+        value = event.get(key)
+        if value is not None and (type(value) is not str or len(value) > limit):
+            raise ValueError
     at = _parse_at(event.get("at"))
     if at > future:
         raise ValueError
     return {"event_ref": ref, "type": kind, "room": event["room"],
-            "user_ref": event["user_ref"], "device": device, "at": at}
+            "user_ref": event["user_ref"], "device": event.get("device"), "at": at,
+            "connection": event.get("connection") or None,
+            "user_name": event.get("user_name") or None, "text": event.get("text") or None}
 
 
 def parse_events(payload, max_events: int, now: datetime) -> list[dict]:
@@ -227,7 +191,7 @@ def parse_events(payload, max_events: int, now: datetime) -> list[dict]:
 
 
 EVENT_COLUMNS = ("platform_id", "event_ref", "source", "type", "room", "user_ref", "device",
-                 "at", "received_at", "session_id", "trainee_id")
+                 "connection", "user_name", "at", "received_at", "session_id", "trainee_id")
 
 
 def _insert_ignoring_duplicates(rows: list[dict]) -> set[str]:
@@ -246,8 +210,8 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> set[str]:
     inserted: set[str] = set()
     connection = db.session.connection()
     if not sqlite:  # one array per column: 11 parameters whatever the batch size
-        types = ("int", "text", "text", "text", "text", "text", "text", "timestamptz",
-                 "timestamptz", "int", "int")
+        types = ("int", "text", "text", "text", "text", "text", "text", "text", "text",
+                 "timestamptz", "timestamptz", "int", "int")
         arrays = tuple([row[c] for row in rows] for c in EVENT_COLUMNS)
         sql = (f"INSERT INTO live_events ({', '.join(EVENT_COLUMNS)}) SELECT * FROM unnest("
                + ", ".join(f"%s::{t}[]" for t in types)
@@ -259,8 +223,9 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> set[str]:
         received = stamp(chunk[0]["received_at"])  # one batch, one receive time
         for row in chunk:
             params.extend((row["platform_id"], row["event_ref"], row["source"], row["type"],
-                           row["room"], row["user_ref"], row["device"], stamp(row["at"]),
-                           received, row["session_id"], row["trainee_id"]))
+                           row["room"], row["user_ref"], row["device"], row["connection"],
+                           row["user_name"], stamp(row["at"]), received, row["session_id"],
+                           row["trainee_id"]))
         sql = (f"INSERT INTO live_events ({', '.join(EVENT_COLUMNS)}) VALUES "
                + ", ".join([one] * len(chunk))
                + " ON CONFLICT (platform_id, event_ref) DO NOTHING RETURNING event_ref")
@@ -285,31 +250,40 @@ def _session_for(candidates: list[LiveSession], at: datetime) -> LiveSession | N
 
 
 def ingest(platform_header: str | None, signature: str | None, body: bytes) -> dict:
-    """Verify and store one signed webhook batch. Returns accepted / duplicates / unmatched."""
-    cfg = current_app.config
-    if len(body) > cfg["ATTENDANCE_WEBHOOK_MAX_BYTES"]:
-        raise PayloadTooLarge(_("The request body is too large."))
+    """Verify and store one signed webhook batch in our own format (the skillbridge adapter).
+    Returns accepted / duplicates / unmatched."""
+    from attendance import adapters
+
+    return adapters.get("skillbridge").receive(platform_header, {
+        webhook_keys.SIGNATURE_HEADER: signature or ""}, body)
+
+
+def platform_for(platform_header) -> int:
+    """The platform id a webhook names (401 for an unknown one: nothing to verify with)."""
     try:
         platform_id = int(platform_header or "")
     except ValueError as exc:
         raise webhook_keys.BadSignature(_("Unknown platform.")) from exc
-    if db.session.get(Platform, platform_id) is None:
+    if not 0 < platform_id < 2**31 or db.session.get(Platform, platform_id) is None:
         raise webhook_keys.BadSignature(_("Unknown platform."))
-    webhook_keys.verify(platform_id, signature or "", body,
-                        cfg["ATTENDANCE_WEBHOOK_TOLERANCE_SECONDS"])
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(_("The request body is not valid JSON."), code="malformed_json") from exc
-    now = now_utc()
-    events = parse_events(payload, cfg["ATTENDANCE_WEBHOOK_MAX_EVENTS"], now)
+    return platform_id
+
+
+def check_size(body: bytes) -> None:
+    if len(body) > current_app.config["ATTENDANCE_WEBHOOK_MAX_BYTES"]:
+        raise PayloadTooLarge(_("The request body is too large."))
+
+
+def store_events(platform_id: int, events: list[dict], now: datetime | None = None) -> dict:
+    """Store validated events of one platform (from any adapter): duplicates by event id are
+    skipped, events of verified accounts are matched to trainees, codes in names or chat verify
+    pending links, a late batch updates closed sessions' results."""
+    now = now or now_utc()
     unique: dict[str, dict] = {}
     for event in events:
         unique.setdefault(event["event_ref"], event)
-    refs = {e["user_ref"] for e in unique.values()}
-    trainees = dict(db.session.execute(select(PlatformAccount.user_ref,
-                                              PlatformAccount.trainee_id).where(
-        PlatformAccount.platform_id == platform_id, PlatformAccount.user_ref.in_(refs))).all())
+    accounts.verify_by_code(platform_id, list(unique.values()))
+    trainees = accounts.verified_trainees(platform_id, {e["user_ref"] for e in unique.values()})
     by_room = _match_sessions(platform_id, {e["room"] for e in unique.values()})
     rows, reasons = [], {}
     for ref, event in unique.items():
@@ -317,7 +291,11 @@ def ingest(platform_header: str | None, signature: str | None, body: bytes) -> d
         trainee_id = trainees.get(event["user_ref"])
         if session is None or trainee_id is None:
             reasons[ref] = "unknown_room" if session is None else "unknown_user"
-        rows.append({**event, "platform_id": platform_id, "source": "webhook",
+        rows.append({"event_ref": ref, "type": event["type"], "room": event["room"],
+                     "user_ref": event["user_ref"], "device": event.get("device"),
+                     "connection": event.get("connection"), "at": event["at"],
+                     "user_name": (event.get("user_name") or "")[:128] or None,
+                     "platform_id": platform_id, "source": "webhook",
                      "received_at": now, "session_id": session.id if session else None,
                      "trainee_id": trainee_id, "_session": session})
     inserted = _insert_ignoring_duplicates(
@@ -329,7 +307,7 @@ def ingest(platform_header: str | None, signature: str | None, body: bytes) -> d
     for session, trainee_id in late:
         late_by_session.setdefault(session, []).append(trainee_id)
     for session, trainee_ids in late_by_session.items():  # a batch arriving after closing
-        _store_results(session, sorted(trainee_ids))
+        store_results(session, sorted(trainee_ids))
     unmatched = [ref for ref in unique if ref in inserted and ref in reasons]
     result = {"accepted": len(inserted), "duplicates": len(events) - len(inserted),
               "unmatched": unmatched,
@@ -371,7 +349,7 @@ def _status(seconds: int, session: LiveSession) -> str:
         else "partial"
 
 
-def _store_results(session: LiveSession, trainee_ids: list[int] | None = None) -> dict:
+def store_results(session: LiveSession, trainee_ids: list[int] | None = None) -> dict:
     results = live_results([session], trainee_ids, max(now_utc(), session.ends_at))
     if trainee_ids is None:
         trainee_ids = sorted(set(db.session.scalars(select(Enrolment.trainee_id).where(
@@ -430,7 +408,7 @@ def signals(session: LiveSession, results: dict) -> dict[int, list[str]]:
 
 def close_session(session: LiveSession, actor=None) -> dict:
     """End open intervals at the session end and mark absentees (idempotent)."""
-    counts = _store_results(session)
+    counts = store_results(session)
     first = session.closed_at is None
     session.closed_at = now_utc()
     if first:

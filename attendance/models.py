@@ -3,7 +3,7 @@
 Table names are a stable interface (reports query them):
 - live_sessions, live_events (raw join/leave/heartbeat evidence), live_attendance
   (per session x trainee result, written when a session is closed),
-- platform_webhook_secrets, platform_accounts,
+- platform_webhook_secrets, platform_accounts, platform_webhook_log (rolling, per platform),
 - lesson_progress, lesson_watch_clocks,
 - offline_sessions, offline_checkins.
 """
@@ -31,6 +31,8 @@ from core.timeutil import now_utc
 
 LIVE_KINDS = {"lecture": _l("Lecture"), "selling_practice": _l("Selling practice")}
 EVENT_TYPES = ("join", "leave", "heartbeat")
+ADAPTERS = ("skillbridge", "zoom", "tencent_meeting")
+ACCOUNT_STATUSES = {"pending": _l("Pending verification"), "verified": _l("Verified")}
 ATTENDANCE_STATUSES = {"present": _l("Present"), "partial": _l("Partly present"),
                        "absent": _l("Absent")}
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint.
@@ -50,27 +52,65 @@ class PlatformWebhookSecret(TimestampMixin, db.Model):
     fingerprint: Mapped[str] = mapped_column(String(16), nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which vendor format the platform posts; the newest secret's adapter is the platform's.
+    adapter: Mapped[str] = mapped_column(String(24), nullable=False, default="skillbridge",
+                                         server_default="skillbridge")
+
+    __table_args__ = (CheckConstraint("adapter IN ('skillbridge','zoom','tencent_meeting')",
+                                      name="adapter_known"),)
 
     def __repr__(self) -> str:
         return f"<PlatformWebhookSecret #{self.id} platform={self.platform_id} {self.fingerprint}>"
 
 
 class PlatformAccount(TimestampMixin, db.Model):
-    """A trainee's account on a live-stream platform (how webhook `user_ref`s are resolved)."""
+    """A trainee's account on a live-stream platform (how webhook `user_ref`s are resolved).
+    A link is `pending` (credits nothing) until proven: the verification code seen in the
+    room, a staff member's check, or the platform's signed word."""
 
     __tablename__ = "platform_accounts"
     __table_args__ = (UniqueConstraint("platform_id", "user_ref"),
-                      UniqueConstraint("trainee_id", "platform_id"))
+                      UniqueConstraint("trainee_id", "platform_id"),
+                      CheckConstraint("status IN ('pending','verified')", name="status_known"),
+                      CheckConstraint("status = 'pending' OR verified_at IS NOT NULL",
+                                      name="verified_has_time"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     user_ref: Mapped[str] = mapped_column(String(128), nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending",
+                                        server_default="pending")
+    verification_code: Mapped[str | None] = mapped_column(String(12))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # code (seen in the room) | staff (instructor/officer) | platform (signed callback)
+    verified_how: Mapped[str | None] = mapped_column(String(10))
 
     platform = relationship("Platform")
 
     def __repr__(self) -> str:
-        return f"<PlatformAccount trainee={self.trainee_id} platform={self.platform_id}>"
+        return f"<PlatformAccount trainee={self.trainee_id} platform={self.platform_id} " \
+               f"{self.status}>"
+
+
+class PlatformWebhookLog(db.Model):
+    """A small rolling log per platform (the last events received and the last errors),
+    for the officer's platform page. Trimmed on write."""
+
+    __tablename__ = "platform_webhook_log"
+    __table_args__ = (CheckConstraint("kind IN ('received','error')", name="kind_known"),
+                      Index("ix_platform_webhook_log_platform", "platform_id", "kind", "id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    adapter: Mapped[str] = mapped_column(String(24), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    summary: Mapped[str] = mapped_column(String(300), nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<PlatformWebhookLog platform={self.platform_id} {self.kind} {self.summary!r}>"
 
 
 class LiveSession(TimestampMixin, db.Model):
@@ -133,6 +173,9 @@ class LiveEvent(db.Model):
     room: Mapped[str | None] = mapped_column(String(128))
     user_ref: Mapped[str | None] = mapped_column(String(128))
     device: Mapped[str | None] = mapped_column(String(64))
+    # One platform connection (phone, laptop, a reconnect): presence is the union of them.
+    connection: Mapped[str | None] = mapped_column(String(64))
+    user_name: Mapped[str | None] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("live_sessions.id",

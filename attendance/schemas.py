@@ -2,12 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from attendance.models import LIVE_KINDS
+from attendance.models import ADAPTERS, LIVE_KINDS
 from core.api import StrictSchema
 
 
 class SecretSchema(Schema):
     secret = fields.String(required=True)
+    adapter = fields.String()
     fingerprint = fields.String()
     previous_valid_until = fields.String(allow_none=True)
 
@@ -17,9 +18,75 @@ class PlatformAccountArgs(StrictSchema):
 
 
 class PlatformAccountSchema(Schema):
+    id = fields.Integer()
     platform_id = fields.Integer()
     platform = fields.String()
     user_ref = fields.String()
+    status = fields.String()
+    verification_code = fields.String(allow_none=True)
+
+
+class SecretArgs(StrictSchema):
+    adapter = fields.String(load_default="skillbridge", validate=validate.OneOf(ADAPTERS))
+    secret = fields.String(validate=validate.Length(min=16, max=128))
+
+
+class VerifiedSchema(Schema):
+    status = fields.String()
+
+
+class AccountVerificationItem(StrictSchema):
+    user_ref = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    verification_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class AccountVerificationArgs(StrictSchema):
+    accounts = fields.List(fields.Nested(AccountVerificationItem), required=True,
+                           validate=validate.Length(max=1000))
+
+
+class AccountVerificationResult(Schema):
+    verified = fields.List(fields.String())
+    unknown = fields.List(fields.String())
+
+
+class SuggestionSchema(Schema):
+    trainee_id = fields.Integer()
+    name = fields.String()
+    reasons = fields.List(fields.String())
+
+
+class ViewerSchema(Schema):
+    user_ref = fields.String()
+    user_name = fields.String(allow_none=True)
+    first_seen = fields.String()
+    last_seen = fields.String()
+    events = fields.Integer()
+    status = fields.String()
+    account_id = fields.Integer(allow_none=True)
+    trainee = fields.Dict(allow_none=True)
+    suggestions = fields.List(fields.Nested(SuggestionSchema))
+
+
+class ViewerListSchema(Schema):
+    items = fields.List(fields.Nested(ViewerSchema))
+
+
+class AssignArgs(StrictSchema):
+    user_ref = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    trainee_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class LogLineSchema(Schema):
+    at = fields.String()
+    adapter = fields.String()
+    summary = fields.String()
+
+
+class WebhookLogSchema(Schema):
+    adapter = fields.String()
+    received = fields.List(fields.Nested(LogLineSchema))
+    errors = fields.List(fields.Nested(LogLineSchema))
 
 
 class PlatformAccountListSchema(Schema):

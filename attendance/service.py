@@ -44,17 +44,20 @@ def live_results(sessions: Iterable[LiveSession], trainee_ids: Iterable[int] | N
             return func.cast(func.extract("epoch", column), Float)
     # Epoch seconds computed by the database: no datetime objects for 100,000 rows.
     stmt = (select(LiveEvent.session_id, LiveEvent.trainee_id, epoch(LiveEvent.at),
-                   LiveEvent.type, LiveEvent.source, LiveEvent.device,
+                   LiveEvent.type, LiveEvent.source,
+                   func.coalesce(LiveEvent.connection, LiveEvent.device), LiveEvent.id,
                    case((LiveEvent.source == "browser", epoch(LiveEvent.received_at))))
             .where(LiveEvent.session_id.in_(list(sessions)), LiveEvent.trainee_id.is_not(None)))
     if trainee_ids is not None:
         stmt = stmt.where(LiveEvent.trainee_id.in_(list(trainee_ids)))
     streams: dict[tuple[int, int], dict[tuple, list]] = defaultdict(lambda: defaultdict(list))
     browser_beats: dict[tuple[int, int], list[float]] = defaultdict(list)
-    for session_id, trainee_id, at, kind, source, device, received in \
+    for session_id, trainee_id, at, kind, source, connection, row_id, received in \
             db.session.connection().execute(stmt):
         key = (session_id, trainee_id)
-        streams[key][(source, device)].append((at, kind))
+        # A platform stream without connection ids counts joins, so each event stays distinct.
+        counted = source == "webhook" and connection is None
+        streams[key][(source, connection)].append((at, kind, row_id) if counted else (at, kind))
         if received is not None and kind == "heartbeat":
             browser_beats[key].append(received)
     results = {}
@@ -62,7 +65,8 @@ def live_results(sessions: Iterable[LiveSession], trainee_ids: Iterable[int] | N
     for key, devices in streams.items():
         session = sessions[key[0]]
         seconds, spans = intervals.attended_seconds(
-            devices.values(), (_ts(session.starts_at), _ts(session.ends_at)), now_ts, tol)
+            devices.values(), (_ts(session.starts_at), _ts(session.ends_at)), now_ts, tol,
+            [name == ("webhook", None) for name in devices])
         browser = [intervals.presence(events, now_ts, tol) for name, events in devices.items()
                    if name[0] == "browser"]
         two = any(intervals.overlap(a, b) > 60 for i, a in enumerate(browser)

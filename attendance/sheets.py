@@ -207,3 +207,11 @@ def checkin_payload(row: OfflineCheckin) -> dict:
 
 def lessons_of(course: Course) -> list[Lesson]:
     return list(course.lessons)
+
+
+def enrolled_trainees(course_id: int) -> list:
+    """(id, name) of the course's active trainees, by name (for pickers)."""
+    return db.session.execute(select(User.id, User.name).join(
+        Enrolment, Enrolment.trainee_id == User.id).where(
+        Enrolment.course_id == course_id, Enrolment.status == "active")
+        .order_by(User.name, User.id)).all()

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from attendance import lessons, live, offline, sheets, webhook_keys
+from attendance import accounts, adapters, lessons, live, offline, sheets, webhook_keys
 from attendance.forms import (
     CheckForm,
     CorrectionForm,
@@ -29,7 +29,7 @@ from attendance.forms import (
     PlatformAccountForm,
     to_utc,
 )
-from attendance.models import ATTENDANCE_STATUSES, LIVE_KINDS
+from attendance.models import ADAPTERS, ATTENDANCE_STATUSES, LIVE_KINDS
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db, limiter
@@ -156,14 +156,14 @@ def platform_accounts():
     form.platform_id.choices = choices((p.id, p.name) for p in platforms)
     if form.validate_on_submit():
         try:
-            live.link_account(current_user, form.platform_id.data, form.user_ref.data)
+            accounts.link_account(current_user, form.platform_id.data, form.user_ref.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:
             flash(_("Platform account linked."), "success")
             return redirect(url_for("attendance.platform_accounts"))
     return render_template("attendance/platform_accounts.html", form=form,
-                           accounts=live.accounts_of(current_user), platforms=platforms), \
+                           accounts=accounts.accounts_of(current_user), platforms=platforms), \
         422 if form.is_submitted() else 200
 
 
@@ -255,6 +255,30 @@ def close_live(session_id: int):
     return redirect(url_for("attendance.live_page", session_id=session.id))
 
 
+@bp.route("/live/<int:session_id>/viewers", methods=["GET", "POST"])
+@role_required(INSTRUCTOR, OFFICER)
+def live_viewers(session_id: int):
+    """Unmatched and pending viewers of a platform session: verify or assign (audited)."""
+    session = live.get_session(session_id)
+    live.require_viewer(session, current_user)
+    if request.method == "POST":  # CSRFProtect has checked the token already
+        try:
+            if request.form.get("account_id"):
+                accounts.verify_by_staff(current_user, accounts.get_account(
+                    request.form.get("account_id", type=int) or 0))
+            else:
+                accounts.assign_viewer(current_user, session, request.form.get("user_ref", ""),
+                                       request.form.get("trainee_id", type=int) or 0)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Platform account verified: its minutes count now."), "success")
+        return redirect(url_for("attendance.live_viewers", session_id=session.id))
+    return render_template("attendance/live_viewers.html", session=session,
+                           viewers=accounts.session_viewers(session),
+                           enrolled=sheets.enrolled_trainees(session.course_id))
+
+
 def _csv(filename: str, header: list[str], rows: list[list]) -> Response:
     out = io.StringIO()
     out.write("\ufeff")  # Excel opens UTF-8 Chinese names correctly with a BOM
@@ -318,11 +342,17 @@ def platforms():
     new_secret = None
     if request.method == "POST":  # CSRFProtect has checked the token already
         platform_id = request.form.get("platform_id", type=int)
+        adapter = request.form.get("adapter") or "skillbridge"
+        given = (request.form.get("secret") or "").strip() or None
         try:
-            new_secret = (platform_id, webhook_keys.rotate(current_user, platform_id))
+            new_secret = (platform_id, webhook_keys.rotate(current_user, platform_id or 0,
+                                                           adapter, given))
         except ServiceError as error:
             flash(error.message, "error")
     rows = db.session.scalars(select(Platform).order_by(Platform.name)).all()
     secrets = {p.id: webhook_keys.secret_rows(p.id) for p in rows}
     return render_template("attendance/platforms.html", platforms=rows, secrets=secrets,
-                           new_secret=new_secret, unmatched=live.unmatched_groups(50))
+                           new_secret=new_secret, unmatched=live.unmatched_groups(50),
+                           adapter_names=ADAPTERS,
+                           adapter_of={p.id: adapters.adapter_of(p.id) for p in rows},
+                           logs={p.id: adapters.recent_log(p.id) for p in rows})

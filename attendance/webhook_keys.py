@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import string
 import time
 from datetime import timedelta
 
@@ -13,9 +14,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from attendance.models import PlatformWebhookSecret
+from attendance.models import ADAPTERS, PlatformWebhookSecret
 from core import audit
-from core.errors import NotFound, ServiceError
+from core.errors import Invalid, NotFound, ServiceError
 from core.extensions import db
 from core.timeutil import now_utc
 from courses.models import Platform
@@ -39,12 +40,26 @@ def fingerprint(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
-def rotate(officer, platform_id: int) -> str:
-    """A new secret for the platform (returned once); the previous ones expire after the
-    grace period (ATTENDANCE_WEBHOOK_GRACE_SECONDS)."""
+def new_secret(adapter: str) -> str:
+    if adapter == "tencent_meeting":  # Tencent Meeting's Token: 25 letters or digits
+        return "".join(secrets.choice(string.ascii_letters + string.digits) for _i in range(25))
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def rotate(officer, platform_id: int, adapter: str = "skillbridge",
+           secret: str | None = None) -> str:
+    """A new secret for the platform (returned once), for the vendor format `adapter`; the
+    previous ones expire after the grace period (ATTENDANCE_WEBHOOK_GRACE_SECONDS). `secret`
+    is the vendor's own when it issues one (Zoom's Secret Token)."""
     platform = db.session.get(Platform, platform_id)
     if platform is None:
         raise NotFound(_("No such platform."))
+    if adapter not in ADAPTERS:
+        raise Invalid(_("Some fields are invalid."), fields={"adapter": [_("Unknown adapter.")]})
+    if secret is not None and not (16 <= len(secret) <= 128 and secret.isprintable()
+                                   and secret.strip() == secret):
+        raise Invalid(_("Some fields are invalid."), fields={"secret": [_(
+            "Paste the platform's secret: 16 to 128 characters, no spaces at the ends.")]})
     now = now_utc()
     grace = now + timedelta(seconds=current_app.config["ATTENDANCE_WEBHOOK_GRACE_SECONDS"])
     for old in db.session.scalars(select(PlatformWebhookSecret).where(
@@ -52,14 +67,16 @@ def rotate(officer, platform_id: int) -> str:
             or_(PlatformWebhookSecret.expires_at.is_(None),
                 PlatformWebhookSecret.expires_at > grace))):
         old.expires_at = grace
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    secret = secret or new_secret(adapter)
     row = PlatformWebhookSecret(platform_id=platform.id, created_by_id=getattr(officer, "id", None),
+                                adapter=adapter,
                                 secret_encrypted=_fernet().encrypt(secret.encode()).decode(),
                                 fingerprint=fingerprint(secret))
     db.session.add(row)
     db.session.flush()
     audit.record(officer, "platform.webhook_secret_rotated", platform,
-                 after={"fingerprint": row.fingerprint, "previous_valid_until": grace})
+                 after={"fingerprint": row.fingerprint, "adapter": adapter,
+                        "previous_valid_until": grace})
     return secret
 
 
@@ -93,9 +110,9 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
 
 
 def verify(platform_id: int, header: str, body: bytes, tolerance: int,
-           now: float | None = None) -> None:
+           now: float | None = None) -> str:
     """Raise BadSignature unless `header` signs `body` with an active secret of the platform,
-    made within `tolerance` seconds of now."""
+    made within `tolerance` seconds of now; returns that secret."""
     parts: dict[str, list[str]] = {}
     for item in (header or "").split(","):
         key, _sep, value = item.strip().partition("=")
@@ -112,5 +129,5 @@ def verify(platform_id: int, header: str, body: bytes, tolerance: int,
     for secret in active_secrets(platform_id):
         expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
         if any(hmac.compare_digest(expected, given) for given in parts.get("v1", [])):
-            return
+            return secret
     raise BadSignature(_("The signature does not match."))

@@ -27,10 +27,15 @@ def live_session(course, platform=None, room="room-1", minutes=60, starts_in=-30
     return session
 
 
-def link(trainee, platform, user_ref) -> None:
-    db.session.add(PlatformAccount(trainee_id=trainee.id, platform_id=platform.id,
-                                   user_ref=user_ref))
+def link(trainee, platform, user_ref, status="verified") -> PlatformAccount:
+    """A link as it stands once proven (pass status="pending" for an unproven one)."""
+    account = PlatformAccount(trainee_id=trainee.id, platform_id=platform.id, user_ref=user_ref,
+                              status=status, verification_code="SB123456",
+                              verified_at=now_utc() if status == "verified" else None,
+                              verified_how="staff" if status == "verified" else None)
+    db.session.add(account)
     db.session.commit()
+    return account
 
 
 def post_events(client, platform, secret, events, timestamp=None, body=None, headers=None):

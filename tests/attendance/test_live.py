@@ -246,9 +246,11 @@ def test_platform_account_link_conflict(client, trainee, make_user):
     other = make_user("trainee")
     url = f"/api/v1/me/platform-accounts/{platform.id}"
     assert client.put(url, json={"user_ref": "dy-1"},
-                      headers=api_headers(client, trainee)).status_code == 200
+                      headers=api_headers(client, trainee)).status_code == 201
     assert client.put(url, json={"user_ref": "dy-1"},
-                      headers=api_headers(client, other)).status_code == 409
+                      headers=api_headers(client, trainee)).status_code == 200
+    taken = client.put(url, json={"user_ref": "dy-1"}, headers=api_headers(client, other))
+    assert taken.status_code == 409 and taken.json["error"]["code"] == "already_linked"
     assert client.put(url, json={"user_ref": ""},
                       headers=api_headers(client, other)).status_code == 422
     assert client.put("/api/v1/me/platform-accounts/9999", json={"user_ref": "x"},

@@ -79,7 +79,8 @@ def test_unknown_user_and_room_are_kept_as_unmatched(client, officer, setup):
     assert refs == {("room-1", "stranger"), ("nope", "douyin-lch")}
 
 
-def test_linking_the_account_later_matches_earlier_events(client, make_user, setup):
+def test_linking_the_account_later_matches_earlier_events_once_verified(client, make_user,
+                                                                         setup):
     platform, course, session, secret = setup
     late = make_user("trainee")
     enrol(late, course)
@@ -89,7 +90,13 @@ def test_linking_the_account_later_matches_earlier_events(client, make_user, set
     assert service.summary(late.id, course)["attended_minutes"] == 0
     response = client.put(f"/api/v1/me/platform-accounts/{platform.id}",
                           json={"user_ref": "late-user"}, headers=api_headers(client, late))
-    assert response.status_code == 200
+    assert response.status_code == 201
+    assert response.json["status"] == "pending"
+    assert service.summary(late.id, course)["attended_minutes"] == 0  # a claim is no proof
+    officer = make_user("officer")
+    verified = client.post(f"/api/v1/platform-accounts/{response.json['id']}/verify",
+                           headers=api_headers(client, officer))
+    assert verified.status_code == 200 and verified.json == {"status": "verified"}
     assert service.summary(late.id, course)["attended_minutes"] == 15
 
 
@@ -241,3 +248,29 @@ def test_webhook_needs_no_bearer_and_no_csrf(client, setup):
     response = post_events(client, platform, secret,
                            [event("z", "join", session.starts_at, "douyin-lch")])
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("with_connection", [True, False])
+def test_overlapping_connections_credit_the_union(client, trainee, setup, with_connection):
+    """Phone 5-20 min, laptop 15-40 min; the phone's leave arrives first, then everything is
+    delivered again: 35 minutes, with or without connection ids."""
+    platform, course, session, secret = setup
+    start = session.starts_at
+
+    def ev(eid, kind, minutes, conn):
+        body = event(eid, kind, start + timedelta(minutes=minutes), "douyin-lch")
+        return {**body, "connection": conn} if with_connection else body
+    batch = [ev("p-l", "leave", 20, "phone"), ev("l-j", "join", 15, "laptop"),
+             ev("p-j", "join", 5, "phone"), ev("l-l", "leave", 40, "laptop")]
+    assert post_events(client, platform, secret, batch[:2]).status_code == 200
+    assert post_events(client, platform, secret, batch[2:]).status_code == 200
+    again = post_events(client, platform, secret, list(reversed(batch)))
+    assert again.json["duplicates"] == 4
+    assert service.summary(trainee.id, course)["attended_minutes"] == 35
+
+
+def test_event_with_overlong_connection_is_422(client, setup):
+    platform, _course, session, secret = setup
+    bad = {**event("e1", "join", session.starts_at, "douyin-lch"), "connection": "x" * 65}
+    response = post_events(client, platform, secret, [bad])
+    assert response.status_code == 422 and _count() == 0
