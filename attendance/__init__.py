@@ -11,11 +11,13 @@ DEFAULTS = {
     "ATTENDANCE_WEBHOOK_GRACE_SECONDS": 24 * 3600,  # old secret valid after a rotation
     "ATTENDANCE_WEBHOOK_MAX_EVENTS": 1000,
     "ATTENDANCE_WEBHOOK_MAX_BYTES": 512 * 1024,
+    "LESSON_MEDIA_MAX_VIDEO_BYTES": 500 * 1024 * 1024,
+    "LESSON_MEDIA_MAX_DOCUMENT_BYTES": 20 * 1024 * 1024,
 }
 
 
 def init_app(app) -> None:
-    from attendance import api, cli, models, service, views  # noqa: F401
+    from attendance import api, cli, media_views, models, service, views  # noqa: F401
     from core import nav
     from core.api import register
 
