@@ -7,8 +7,9 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 # Debian packages: certificate PDFs need the CJK font and pango; the tests also drive Chromium
-# and read PDFs with poppler. Installed only when missing and we are root (see system-packages).
-RUN_PACKAGES  := fonts-noto-cjk libpango-1.0-0
+# and read PDFs with poppler; the demo makes its lesson videos with ffmpeg. Installed only when
+# missing and we are root (see system-packages).
+RUN_PACKAGES  := fonts-noto-cjk libpango-1.0-0 ffmpeg
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 PKGS := $(RUN_PACKAGES)
 

@@ -25,6 +25,9 @@ def init_app(app) -> None:
         app.config.setdefault(key, int(os.environ.get(key, value)))
     app.extensions["attendance_summary"] = lambda enrolment: service.summary(
         enrolment.trainee_id, enrolment.course)
+    # Lesson uploads may exceed MAX_CONTENT_LENGTH: raise the limit for those two endpoints
+    # before anything (the CSRF check) reads the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, media_views.allow_large_upload)
     app.register_blueprint(views.bp)
     register(app, api.blp)
     app.cli.add_command(cli.live_cli)

@@ -296,12 +296,13 @@ def upload_lesson_media(lesson_id):
     if lesson is None:
         raise NotFound(_("No such lesson."))
     courses.require_instructor(lesson.course, current_api_user())
-    if lesson.kind in ("video", "document"):
-        request.max_content_length = media.max_bytes(lesson.kind) + 1024 * 1024
     upload = request.files.get("file")
     if upload is None:
         raise Invalid(_("Some fields are invalid."), fields={"file": [_("Choose a file.")]})
-    row = media.save_upload(current_api_user(), lesson, upload.stream, upload.filename)
+    try:
+        row = media.save_upload(current_api_user(), lesson, upload.stream, upload.filename)
+    finally:
+        upload.close()  # a large upload is a temporary file: release it now
     return {"lesson_id": lesson.id, "kind": row.kind, "content_type": row.content_type,
             "size_bytes": row.size_bytes, "sha256": row.sha256,
             "url": url_for("attendance.lesson_media", lesson_id=lesson.id)}

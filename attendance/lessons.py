@@ -22,7 +22,7 @@ from attendance.service import summary
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
-from core.timeutil import now_utc, to_local
+from core.timeutil import local_today, now_utc, to_local
 from courses.models import Enrolment, Lesson
 
 COMPLETE_AT = 0.9
@@ -60,6 +60,14 @@ def study_settings(trainee, now: datetime) -> dict:
     profile = getattr(trainee, "profile", None)
     region = profile.region_code if profile is not None else ""
     return policies.study_hours_for(region, to_local(now).date())
+
+
+def course_class_hour(course) -> int:
+    """Minutes in one class hour (学时) under the policy of the course's region."""
+    from subsidies import policies
+
+    return policies.study_hours_for(course.region_code or "", local_today())[
+        "class_hour_minutes"]
 
 
 def study_day(trainee_id: int, day) -> StudyDay:

@@ -17,6 +17,15 @@ from courses.models import Lesson
 DOCUMENT_CSP = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
 
 
+UPLOAD_ENDPOINTS = ("attendance.upload_media", "attendance_api.upload_lesson_media")
+
+
+def allow_large_upload() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        request.max_content_length = max(media.max_bytes("video"),
+                                         media.max_bytes("document")) + 1024 * 1024
+
+
 @bp.get("/lessons/<int:lesson_id>/media")
 @role_required()
 def lesson_media(lesson_id: int):
@@ -42,8 +51,6 @@ def upload_media(lesson_id: int):
         abort(404)
     if not lesson.course.is_instructor(current_user):
         abort(403)
-    if request.method == "POST" and lesson.kind in ("video", "document"):
-        request.max_content_length = media.max_bytes(lesson.kind) + 1024 * 1024
     form = MediaForm()
     status = 200
     if form.validate_on_submit():
@@ -51,9 +58,11 @@ def upload_media(lesson_id: int):
         try:
             media.save_upload(current_user, lesson, upload.stream, upload.filename)
         except ServiceError as error:
+            upload.close()
             show_service_error(form, error)
             status = error.status
         else:
+            upload.close()  # a large upload is a temporary file: release it now
             flash(_("The lesson file was uploaded."), "success")
             return redirect(url_for("attendance.upload_media", lesson_id=lesson.id))
     elif form.is_submitted():

@@ -79,6 +79,7 @@ def course_page(course_id: int):
     live.require_viewer(course, current_user)
     return render_template("attendance/course_sheet.html", course=course,
                            sheet=sheets.course_sheet(course),
+                           class_hour_minutes=lessons.course_class_hour(course),
                            live_form=_live_form(), offline_form=OfflineSessionForm())
 
 

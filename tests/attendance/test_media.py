@@ -200,3 +200,23 @@ def test_only_the_courses_people_fetch_or_upload_media(app, client, trainee, ins
     response = upload(client, api_headers(client, other_teacher), lesson, MP4)
     assert response.status_code == 403
     assert upload(client, api_headers(client, trainee), lesson, MP4).status_code == 403
+
+
+def test_a_video_larger_than_the_site_wide_request_limit_uploads(app, client, instructor,
+                                                                 course, media_dir):
+    from tests.factories import csrf_token
+
+    big = MP4 + b"\0" * (app.config["MAX_CONTENT_LENGTH"] + 1024)
+    lesson = lesson_of(course)
+    login(client, instructor)
+    url = f"/attendance/teach/lessons/{lesson.id}/media"
+    # a ready-made multipart body (the test client would spool a large one to a temp file)
+    boundary = "sb-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
+            f"{csrf_token(client, url)}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+            f"name=\"file\"; filename=\"big.mp4\"\r\nContent-Type: video/mp4\r\n\r\n"
+            ).encode() + big + f"\r\n--{boundary}--\r\n".encode()
+    response = client.post(url, data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 302
+    assert db.session.scalar(select(LessonMedia.size_bytes)) == len(big)
