@@ -10,8 +10,9 @@ TEST_STAMP := $(VENV)/.installed-test
 # Links printed on certificates (QR codes) point at the address `make run` serves.
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 # Debian packages: certificate PDFs need the CJK font and pango; the tests also drive Chromium
-# and read PDFs with poppler. Installed only when missing and we are root (see system-packages).
-RUN_PACKAGES  := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# and read PDFs with poppler; the demo makes its lesson videos with ffmpeg. Installed only when
+# missing and we are root (see system-packages).
+RUN_PACKAGES  := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 ffmpeg
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 PKGS := $(RUN_PACKAGES)
 

@@ -11,11 +11,13 @@ DEFAULTS = {
     "ATTENDANCE_WEBHOOK_GRACE_SECONDS": 24 * 3600,  # old secret valid after a rotation
     "ATTENDANCE_WEBHOOK_MAX_EVENTS": 1000,
     "ATTENDANCE_WEBHOOK_MAX_BYTES": 512 * 1024,
+    "LESSON_MEDIA_MAX_VIDEO_BYTES": 500 * 1024 * 1024,
+    "LESSON_MEDIA_MAX_DOCUMENT_BYTES": 20 * 1024 * 1024,
 }
 
 
 def init_app(app) -> None:
-    from attendance import api, cli, models, service, views  # noqa: F401
+    from attendance import api, cli, media_views, models, service, views  # noqa: F401
     from core import nav
     from core.api import register
 
@@ -23,6 +25,9 @@ def init_app(app) -> None:
         app.config.setdefault(key, int(os.environ.get(key, value)))
     app.extensions["attendance_summary"] = lambda enrolment: service.summary(
         enrolment.trainee_id, enrolment.course)
+    # Lesson uploads may exceed MAX_CONTENT_LENGTH: raise the limit for those two endpoints
+    # before anything (the CSRF check) reads the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, media_views.allow_large_upload)
     app.register_blueprint(views.bp)
     register(app, api.blp)
     app.cli.add_command(cli.live_cli)

@@ -4,7 +4,7 @@ from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from attendance import accounts, adapters, lessons, live, offline, sheets, webhook_keys
+from attendance import accounts, adapters, lessons, live, media, offline, sheets, webhook_keys
 from attendance.models import LiveSession, OfflineSession, PlatformAccount
 from attendance.schemas import (
     AccountVerificationArgs,
@@ -18,6 +18,7 @@ from attendance.schemas import (
     EventsResultSchema,
     HeartbeatArgs,
     LessonHeartbeatSchema,
+    LessonMediaSchema,
     LiveHeartbeatArgs,
     LiveHeartbeatSchema,
     LiveSessionArgs,
@@ -38,11 +39,11 @@ from attendance.schemas import (
 )
 from core.api import api_blueprint
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
-from core.errors import Conflict, Forbidden, Invalid
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db, limiter
 from core.timeutil import iso
 from courses import service as courses
-from courses.models import Enrolment
+from courses.models import Enrolment, Lesson
 
 blp = api_blueprint("attendance_api", __name__,
                     "Attendance: live sessions, webhook events, lessons, offline classes")
@@ -355,6 +356,15 @@ def check_out(args, session_id):
     return sheets.checkin_payload(row)
 
 
+@blp.route("/offline-sessions/<int:session_id>/check-out/undo", methods=["POST"])
+@api_auth(TRAINEE)
+@blp.response(200, CheckinSchema)
+def undo_check_out(session_id):
+    """Take back your own check-out within 5 minutes (409 `undo_expired` after; audited)."""
+    row = offline.undo_checkout(current_api_user(), offline.get_session(session_id))
+    return sheets.checkin_payload(row)
+
+
 @blp.route("/offline-sessions/<int:session_id>/checkins/<int:trainee_id>", methods=["PUT"])
 @api_auth(INSTRUCTOR)
 @blp.arguments(CorrectionArgs)
@@ -383,9 +393,36 @@ def offline_session_sheet(session_id):
 @blp.arguments(HeartbeatArgs)
 @blp.response(200, LessonHeartbeatSchema)
 def lesson_heartbeat(args, lesson_id):
-    """The player's heartbeat: credits watch time no faster than real time."""
+    """The player's heartbeat: credits watch time no faster than real time, only while the
+    media plays in a visible page, within the policy's daily cap, idle cut-off and attention
+    checks (`reason` says why a span was not credited; `prompt` asks for presence)."""
     user = current_api_user()
-    return lessons.heartbeat(user, lessons.get_lesson_for(user, lesson_id), args["position"])
+    return lessons.heartbeat(user, lessons.get_lesson_for(user, lesson_id), args["position"],
+                             state=args["state"], active=args["active"],
+                             answer=args.get("answer"))
+
+
+@blp.route("/lessons/<int:lesson_id>/media", methods=["POST"])
+@api_auth(INSTRUCTOR)
+@blp.response(201, LessonMediaSchema)
+@blp.doc(description="Multipart `file`: MP4/WebM for a video lesson, PDF for a document "
+         "lesson, checked by content (422 `invalid_media`); too large → 413 `file_too_large`.")
+def upload_lesson_media(lesson_id):
+    """Upload the file of a lesson you teach (replaces the previous one)."""
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None:
+        raise NotFound(_("No such lesson."))
+    courses.require_instructor(lesson.course, current_api_user())
+    upload = request.files.get("file")
+    if upload is None:
+        raise Invalid(_("Some fields are invalid."), fields={"file": [_("Choose a file.")]})
+    try:
+        row = media.save_upload(current_api_user(), lesson, upload.stream, upload.filename)
+    finally:
+        upload.close()  # a large upload is a temporary file: release it now
+    return {"lesson_id": lesson.id, "kind": row.kind, "content_type": row.content_type,
+            "size_bytes": row.size_bytes, "sha256": row.sha256,
+            "url": url_for("attendance.lesson_media", lesson_id=lesson.id)}
 
 
 @blp.route("/courses/<int:course_id>/attendance", methods=["GET"])

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select, text
 
-from attendance import accounts, live, offline, webhook_keys
+from attendance import accounts, demo_media, live, media, offline, webhook_keys
 from attendance.cli import simulated_events
 from attendance.models import LessonProgress, LiveEvent, LiveSession, PlatformAccount
 from core.extensions import db
@@ -35,6 +35,25 @@ PAST_LIVE = [  # (title, kind, days ago, start hour, hours)
 def _beijing(days_ago: int, hour: int, base: date | None = None) -> datetime:
     day = (base or now_utc().astimezone(LOCAL_TZ).date()) - timedelta(days=days_ago)
     return datetime.combine(day, time(hour), LOCAL_TZ).astimezone(UTC)
+
+
+def _lesson_media(course, instructor) -> None:
+    """A short playable video lesson (not yet watched) and the handout for the document lesson,
+    both made on this machine."""
+    clip = demo_media.video()
+    if clip is not None:
+        lesson = courses.save_lesson(instructor, course, {
+            "title": "演示短片：三点布光与收音测试", "kind": "video",
+            "duration_minutes": demo_media.VIDEO_SECONDS // 60, "video_url": None,
+            "description_html": "<p>跟着画面检查灯光与声音，完整看完计入学时。</p>"})
+        db.session.flush()
+        with open(clip, "rb") as stream:
+            media.save_upload(instructor, lesson, stream, clip.name)
+    document = next((lesson for lesson in course.lessons if lesson.kind == "document"), None)
+    if document is not None:
+        pdf = demo_media.handout()
+        with open(pdf, "rb") as stream:
+            media.save_upload(instructor, document, stream, "广告法与平台规则.pdf")
 
 
 def load(ctx: dict) -> None:
@@ -74,6 +93,8 @@ def load(ctx: dict) -> None:
     db.session.add(LessonProgress(lesson_id=first_video.id, trainee_id=partial.id,
                                   watched_seconds=first_video.duration_minutes * 30,
                                   last_position=first_video.duration_minutes * 30))
+
+    _lesson_media(course, instructor)
 
     made_live = []
     for n, (title, kind, days_ago, hour, hours) in enumerate(PAST_LIVE):

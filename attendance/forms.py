@@ -4,7 +4,8 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
 from attendance.models import LIVE_KINDS
@@ -40,6 +41,11 @@ class CheckForm(FlaskForm):
         DataRequired(), Regexp(r"^\d{6}$", message=_l("The code has 6 digits."))])
 
 
+class CheckOutForm(CheckForm):
+    confirm = BooleanField(_l("Yes, I am leaving the class now"), validators=[
+        DataRequired(message=_l("Confirm that you are leaving the class."))])
+
+
 class CorrectionForm(FlaskForm):
     checked_in_at = DateTimeLocalField(_l("Checked in (Beijing time)"), validators=[Optional()])
     checked_out_at = DateTimeLocalField(_l("Checked out (Beijing time)"),
@@ -52,3 +58,12 @@ class PlatformAccountForm(FlaskForm):
     platform_id = SelectField(_l("Platform"), coerce=int)
     user_ref = StringField(_l("Your user id on the platform"),
                            validators=[DataRequired(), Length(max=128)])
+
+
+class MediaForm(FlaskForm):
+    file = FileField(_l("Lesson file (MP4 or WebM video, or PDF)"),
+                     validators=[FileRequired()])
+
+
+class UndoForm(FlaskForm):
+    """Just the CSRF token: undoing a check-out needs no input."""

@@ -4,17 +4,18 @@ Table names are a stable interface (reports query them):
 - live_sessions, live_events (raw join/leave/heartbeat evidence), live_attendance
   (per session x trainee result, written when a session is closed),
 - platform_webhook_secrets, platform_accounts, platform_webhook_log (rolling, per platform),
-- lesson_progress, lesson_watch_clocks,
+- lesson_progress, lesson_watch_clocks, study_days, lesson_media,
 - offline_sessions, offline_checkins.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -249,9 +250,56 @@ class LessonWatchClock(db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     # Server receive times of recent beats (for the machine-regularity signal).
     recent_gaps: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # What the previous beat said: only a span that began "playing" (visible) can earn.
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default="paused",
+                                       server_default="paused")
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Attention checks: when the next prompt is due, and the one shown and not yet answered.
+    prompt_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prompt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prompt_answer: Mapped[str | None] = mapped_column(String(8))
 
     def __repr__(self) -> str:
         return f"<LessonWatchClock trainee={self.trainee_id} lesson={self.lesson_id}>"
+
+
+class StudyDay(db.Model):
+    """Online lesson time credited to a trainee on one Beijing calendar day (the daily cap),
+    and the seconds not credited by reason (shown to the trainee)."""
+
+    __tablename__ = "study_days"
+    __table_args__ = (CheckConstraint("credited_seconds >= 0", name="credited_not_negative"),)
+
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    credited_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    lost_seconds: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<StudyDay trainee={self.trainee_id} {self.day} {self.credited_seconds}s>"
+
+
+class LessonMedia(TimestampMixin, db.Model):
+    """An uploaded lesson file (video or PDF) kept under the instance folder, never static/."""
+
+    __tablename__ = "lesson_media"
+    __table_args__ = (CheckConstraint("kind IN ('video','document')", name="kind_known"),
+                      CheckConstraint("size_bytes > 0", name="size_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"),
+                                           unique=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    stored_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    original_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<LessonMedia lesson={self.lesson_id} {self.content_type} {self.size_bytes}>"
 
 
 class OfflineSession(TimestampMixin, db.Model):

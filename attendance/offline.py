@@ -13,13 +13,14 @@ from attendance.models import OfflineCheckin, OfflineSession
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
-from core.timeutil import now_utc
+from core.timeutil import now_utc, to_local
 from courses.models import Course, Enrolment
 from courses.service import require_instructor
 
 CODE_SECONDS = 30
 EARLY = timedelta(minutes=30)  # check-in opens this long before the class
 LATE = timedelta(minutes=30)  # check-out stays open this long after it
+UNDO = timedelta(minutes=5)  # a trainee may take back a mistaken check-out this long
 
 
 def schedule(user, course: Course, data: dict) -> OfflineSession:
@@ -93,7 +94,8 @@ def check(trainee, session: OfflineSession, code: str, direction: str, client: s
         OfflineCheckin.session_id == session.id, OfflineCheckin.trainee_id == trainee.id))
     if direction == "in":
         if row is not None and row.checked_in_at is not None:
-            raise Conflict(_("You have already checked in."), code="already_checked_in")
+            raise Conflict(_("Already checked in at %(t)s.", t=local_time(row.checked_in_at)),
+                           code="already_checked_in")
         if now > session.ends_at:
             raise Conflict(_("The class is over: check-in is closed."), code="checkin_closed")
         row = row or OfflineCheckin(session_id=session.id, trainee_id=trainee.id)
@@ -102,7 +104,8 @@ def check(trainee, session: OfflineSession, code: str, direction: str, client: s
         if row is None or row.checked_in_at is None:
             raise Conflict(_("Check in first."), code="not_checked_in")
         if row.checked_out_at is not None:
-            raise Conflict(_("You have already checked out."), code="already_checked_out")
+            raise Conflict(_("Already checked out at %(t)s.", t=local_time(row.checked_out_at)),
+                           code="already_checked_out")
         row.checked_out_at, row.out_client = now, (client or "")[:64] or None
     row.updated_at = now
     db.session.add(row)
@@ -114,6 +117,35 @@ def check(trainee, session: OfflineSession, code: str, direction: str, client: s
     audit.record(trainee, f"offline.checked_{direction}", row,
                  after={"session_id": session.id, "at": now})
     return row
+
+
+def local_time(value: datetime) -> str:
+    return to_local(value).strftime("%H:%M")
+
+
+def undo_checkout(trainee, session: OfflineSession, now: datetime | None = None) -> OfflineCheckin:
+    """Take back the trainee's own check-out within five minutes (a mistaken tap); audited.
+    Later, only the instructor corrects it."""
+    now = now or now_utc()
+    row = db.session.scalar(select(OfflineCheckin).where(
+        OfflineCheckin.session_id == session.id, OfflineCheckin.trainee_id == trainee.id))
+    if row is None or row.checked_out_at is None:
+        raise Conflict(_("You have not checked out."), code="not_checked_out")
+    if now - row.checked_out_at > UNDO or row.corrected_by_id is not None:
+        raise Conflict(_("A check-out can be undone within 5 minutes; ask the instructor to "
+                         "correct it."), code="undo_expired")
+    before = {"checked_out_at": row.checked_out_at}
+    row.checked_out_at, row.out_client, row.updated_at = None, None, now
+    db.session.flush()
+    audit.record(trainee, "offline.checkout_undone", row, before=before,
+                 after={"checked_out_at": None, "session_id": session.id})
+    return row
+
+
+def can_undo(row: OfflineCheckin | None, now: datetime | None = None) -> bool:
+    now = now or now_utc()
+    return bool(row and row.checked_out_at and row.corrected_by_id is None
+                and now - row.checked_out_at <= UNDO)
 
 
 def correct(user, session: OfflineSession, trainee_id: int, checked_in_at, checked_out_at,

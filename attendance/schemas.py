@@ -178,6 +178,12 @@ class EventsResultSchema(Schema):
 
 class HeartbeatArgs(StrictSchema):
     position = fields.Float(required=True, validate=validate.Range(min=0, max=86400))
+    # What the page saw since this beat: only a span that starts "playing" (a video playing,
+    # or a document "visible") in a visible page can earn.
+    state = fields.String(load_default="playing", validate=validate.OneOf(
+        ["playing", "paused", "hidden", "ended", "visible"]))
+    active = fields.Boolean(load_default=False)  # touch, scroll, keys, or the idle prompt
+    answer = fields.String(validate=validate.Length(max=8))  # the attention prompt's code
 
 
 class LiveHeartbeatArgs(StrictSchema):
@@ -199,8 +205,37 @@ class SummarySchema(Schema):
     by_source = fields.Nested(BySourceSchema)
 
 
+class LessonMediaSchema(Schema):
+    lesson_id = fields.Integer()
+    kind = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    url = fields.String()
+
+
+class TodaySchema(Schema):
+    credited_seconds = fields.Integer()
+    cap_seconds = fields.Integer()
+    hours = fields.Float()
+    cap_hours = fields.Integer()
+    class_hours = fields.Float()
+    class_hour_minutes = fields.Integer()
+    idle_minutes = fields.Integer()
+    lost_seconds = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class PromptSchema(Schema):
+    kind = fields.String()  # presence (idle cut-off) | attention
+    code = fields.String()
+    expires_in = fields.Integer()
+
+
 class LessonHeartbeatSchema(Schema):
     credited_seconds = fields.Integer()
+    reason = fields.String(allow_none=True)
+    prompt = fields.Nested(PromptSchema, allow_none=True)
+    today = fields.Nested(TodaySchema)
     watched_seconds = fields.Integer()
     duration_seconds = fields.Integer()
     ratio = fields.Float()
@@ -229,6 +264,7 @@ class SessionRowSchema(Schema):
     partial = fields.Integer()
     absent = fields.Integer()
     join_url = fields.String(allow_none=True)
+    today = fields.Boolean()
 
 
 class LessonRowSchema(Schema):

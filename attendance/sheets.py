@@ -27,7 +27,7 @@ from attendance.service import (
     trainee_detail,
 )
 from core.extensions import db
-from core.timeutil import iso, now_utc
+from core.timeutil import iso, now_utc, to_local
 from courses.models import Course, Enrolment, Lesson
 
 
@@ -37,12 +37,22 @@ def session_row(kind: str, session, now: datetime) -> dict:
             "state": session.state(now), "minutes": session.minutes}
 
 
+def _descending(text: str) -> tuple:
+    return tuple(-ord(c) for c in text)
+
+
 def trainee_view(trainee_id: int, course: Course, show_links: bool = True) -> dict:
-    """The trainee's own attendance in a course: summary, sessions, lessons."""
+    """The trainee's own attendance in a course: summary, sessions since enrolment (today's
+    first, then upcoming, then past, latest first), lessons."""
     now = now_utc()
     detail = trainee_detail(trainee_id, course, now)
+    enrolled_at = db.session.scalar(select(Enrolment.created_at).where(
+        Enrolment.course_id == course.id, Enrolment.trainee_id == trainee_id))
+    today = to_local(now).date()
     sessions = []
     for row in detail["sessions"]:
+        if enrolled_at and row["session"].ends_at < enrolled_at and not row["seconds"]:
+            continue  # a class that was over before the trainee enrolled is not theirs
         item = {**session_row(row["kind"], row["session"], now),
                 "attended_minutes": row["seconds"] // 60}
         if row["kind"] == "live":
@@ -55,7 +65,12 @@ def trainee_view(trainee_id: int, course: Course, show_links: bool = True) -> di
             item["status"] = ("present" if row["seconds"] else
                               ("checked_in" if checkin and checkin.checked_in_at else
                                ("absent" if row["state"] == "ended" else None)))
+        item["today"] = to_local(row["session"].starts_at).date() == today \
+            and item["state"] != "ended"
         sessions.append(item)
+    sessions.sort(key=lambda item: (not item["today"], item["state"] == "ended",
+                                    item["starts_at"] if item["state"] != "ended" else "",
+                                    _descending(item["starts_at"])))
     lessons = [{"id": r["lesson"].id, "title": r["lesson"].title,
                 "duration_minutes": r["lesson"].duration_minutes,
                 "watched_minutes": r["seconds"] // 60, "ratio": round(r["ratio"], 4),

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -20,13 +21,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from attendance import accounts, adapters, lessons, live, offline, sheets, webhook_keys
+from attendance import accounts, adapters, lessons, live, media, offline, sheets, webhook_keys
 from attendance.forms import (
     CheckForm,
+    CheckOutForm,
     CorrectionForm,
     LiveSessionForm,
     OfflineSessionForm,
     PlatformAccountForm,
+    UndoForm,
     to_utc,
 )
 from attendance.models import ADAPTERS, ATTENDANCE_STATUSES, LIVE_KINDS
@@ -34,6 +37,7 @@ from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db, limiter
 from core.forms import choices, show_service_error
+from core.setup import CSP
 from courses import service as courses
 from courses.models import Course, Platform
 
@@ -68,11 +72,14 @@ def course_page(course_id: int):
     if current_user.role == TRAINEE:
         if not _enrolled(course):
             abort(403)
+        today = lessons.today_figures(current_user)
         return render_template("attendance/my_course.html", course=course,
-                               view=sheets.trainee_view(current_user.id, course))
+                               view=sheets.trainee_view(current_user.id, course), today=today,
+                               class_hour_minutes=today["class_hour_minutes"])
     live.require_viewer(course, current_user)
     return render_template("attendance/course_sheet.html", course=course,
                            sheet=sheets.course_sheet(course),
+                           class_hour_minutes=lessons.course_class_hour(course),
                            live_form=_live_form(), offline_form=OfflineSessionForm())
 
 
@@ -93,12 +100,20 @@ def lesson_page(lesson_id: int):
     progress = lessons.progress_for(current_user.id, lesson)
     watched = progress.watched_seconds if progress else 0
     duration = lesson.duration_minutes * 60
-    return render_template(
+    uploaded = media.media_for(lesson)
+    external = lesson.video_url if lesson.kind == "video" and (lesson.video_url or "").startswith(
+        "https://") else None
+    source = url_for("attendance.lesson_media", lesson_id=lesson.id) if uploaded else external
+    response = make_response(render_template(
         "attendance/lesson.html", lesson=lesson, course=lesson.course, watched=watched,
-        ratio=min(watched / duration, 1.0) if duration else 0.0,
+        ratio=min(watched / duration, 1.0) if duration else 0.0, source=source,
         summary=sheets.trainee_view(current_user.id, lesson.course, show_links=False),
+        today=lessons.today_figures(current_user), reasons=lessons.reason_labels(),
         heartbeat=current_app.config["ATTENDANCE_HEARTBEAT_SECONDS"],
-        start=progress.last_position if progress else 0)
+        start=progress.last_position if progress else 0))
+    if external and not uploaded:  # a video the instructor links on an https host
+        response.headers["Content-Security-Policy"] = CSP + "; media-src 'self' https:"
+    return response
 
 
 @bp.get("/live/<int:session_id>")
@@ -128,10 +143,27 @@ def checkin_page(session_id: int):
                                    current_user) and session.state() != "ended" else None)
     if not _enrolled(session.course):
         abort(403)
-    form = CheckForm(code=request.args.get("code"))
+    checkin = offline.checkins(session).get(current_user.id)
+    checked_in = bool(checkin and checkin.checked_in_at and not checkin.checked_out_at)
+    action = request.form.get("action") if request.method == "POST" else None
+    # A scan (the QR link) while checked in shows the state; leaving needs its own confirmation.
+    form = CheckOutForm() if checked_in else CheckForm(code=request.args.get("code"))
     status = 200
-    if form.validate_on_submit():
-        direction = "out" if request.form.get("direction") == "out" else "in"
+    if action == "undo":
+        undo = UndoForm()
+        if undo.validate_on_submit():
+            try:
+                offline.undo_checkout(current_user, session)
+            except ServiceError as error:
+                flash(error.message, "error")
+                status = error.status
+            else:
+                flash(_("Check-out undone: you are checked in again."), "success")
+                return redirect(url_for("attendance.checkin_page", session_id=session.id))
+        else:
+            status = 422
+    elif form.validate_on_submit():
+        direction = "out" if checked_in else "in"
         try:
             offline.check(current_user, session, form.code.data, direction, request.remote_addr)
         except ServiceError as error:
@@ -144,7 +176,8 @@ def checkin_page(session_id: int):
         status = 422
     checkin = offline.checkins(session).get(current_user.id)
     return render_template("attendance/checkin.html", session=session, form=form,
-                           checkin=checkin), status
+                           checkin=checkin, undo_form=UndoForm(),
+                           can_undo=offline.can_undo(checkin)), status
 
 
 @bp.route("/platform-accounts", methods=["GET", "POST"])

@@ -28,6 +28,12 @@ def policy_in_force(region_code: str, on: date) -> SubsidyPolicy | None:
     return max(covering, key=lambda p: (len(p.region_prefix), p.version))
 
 
+def study_hours_for(region_code: str, on: date) -> dict:
+    """The study-hour rules (daily cap, idle cut-off, class hour, attention checks) in force."""
+    policy = policy_in_force(region_code, on)
+    return rules.study_hours(policy.settings if policy else None)
+
+
 def list_policies() -> list[SubsidyPolicy]:
     return db.session.scalars(select(SubsidyPolicy).order_by(
         SubsidyPolicy.region_prefix, SubsidyPolicy.version.desc())).all()

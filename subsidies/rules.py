@@ -39,6 +39,13 @@ DEFAULT_SETTINGS: dict = {
         "per_online_hour_fen": 500,
         "max_fen": 300000,
     },
+    # Subsidised online study (recorded lessons): attendance.lessons applies these.
+    "study_hours": {
+        "daily_online_hours": 8,  # per Beijing calendar day
+        "idle_minutes": 5,  # no interaction this long pauses the clock until confirmed
+        "class_hour_minutes": 45,  # one class hour (学时)
+        "attention_check": {"enabled": False, "mean_minutes": 20, "answer_seconds": 60},
+    },
 }
 
 
@@ -142,7 +149,40 @@ def validate_settings(settings: dict) -> dict[str, str]:
             or not isinstance(living.get("groups"), list) \
             or any(g not in KEY_GROUPS for g in living.get("groups", [])):
         problems["living_allowance"] = "needs groups and whole-fen rates"
+    if "study_hours" in settings:  # optional: policies from before it existed use defaults
+        problems.update(_study_hours_problems(settings["study_hours"]))
     return problems
+
+
+def study_hours(settings: dict | None) -> dict:
+    """A policy's study-hour rules, defaults filling whatever it leaves out."""
+    default = DEFAULT_SETTINGS["study_hours"]
+    given = (settings or {}).get("study_hours") or {}
+    merged = {**default, **{k: v for k, v in given.items() if k in default}}
+    merged["attention_check"] = {**default["attention_check"],
+                                 **(given.get("attention_check") or {})}
+    return merged
+
+
+def _study_hours_problems(study) -> dict[str, str]:
+    if not isinstance(study, dict):
+        return {"study_hours": "must be an object"}
+    problems = {}
+    for key, low, high in (("daily_online_hours", 1, 24), ("idle_minutes", 1, 120),
+                           ("class_hour_minutes", 1, 120)):
+        if key in study and not _int_between(study[key], low, high):
+            problems[f"study_hours.{key}"] = f"must be a whole number from {low} to {high}"
+    check = study.get("attention_check", {})
+    if not isinstance(check, dict) or not isinstance(check.get("enabled", False), bool) \
+            or not _int_between(check.get("mean_minutes", 20), 1, 240) \
+            or not _int_between(check.get("answer_seconds", 60), 10, 600):
+        problems["study_hours.attention_check"] = \
+            "needs enabled (true/false), mean_minutes 1-240 and answer_seconds 10-600"
+    return problems
+
+
+def _int_between(value, low: int, high: int) -> bool:
+    return _nonneg_int(value) and low <= value <= high
 
 
 def _nonneg_int(value) -> bool:

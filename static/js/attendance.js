@@ -31,65 +31,116 @@
     return Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
   }
 
-  // --- the lesson player (a simulated player: there is no video file in this build) -------
+  // --- the lesson player: a real <video> or PDF; beats say what the page is doing ---------
+  // The server times the beats and credits a span only when the beat that opened it said
+  // "playing" (or "visible" for a document) and the media advanced no faster than real time.
   var player = document.getElementById("lesson-player");
   if (player) {
     var url = player.getAttribute("data-heartbeat-url");
     var interval = parseFloat(player.getAttribute("data-interval")) * 1000;
     var duration = parseFloat(player.getAttribute("data-duration"));
-    var position = parseFloat(player.getAttribute("data-start")) || 0;
-    if (position >= duration) { position = 0; }
-    var toggle = document.getElementById("player-toggle");
-    var timeLabel = document.getElementById("player-time");
-    var playing = false, lastTick = 0, ticker = null, beater = null;
+    var kind = player.getAttribute("data-kind");
+    var video = document.getElementById("lesson-video");
+    var doc = document.getElementById("lesson-document");
+    var reasonEl = document.getElementById("credit-reason");
+    var promptBox = document.getElementById("study-prompt");
+    var promptText = document.getElementById("study-prompt-text");
+    var promptAnswer = document.getElementById("study-prompt-answer");
+    var active = true, lastSent = null, lastPos = 0, queue = Promise.resolve(), prompt = null;
+    var start = parseFloat(player.getAttribute("data-start")) || 0;
 
-    var beat = function () {
-      post(url, {position: Math.min(position, duration)}).then(function (res) {
-        var err = document.getElementById("player-error");
-        if (!res.ok) {
-          err.hidden = false;
-          err.textContent = (res.data.error || {}).message || "";
-          return;
-        }
-        err.hidden = true;
-        var d = res.data;
-        setBar(document.getElementById("lesson-progress"), d.ratio);
-        var watched = document.getElementById("lesson-watched");
-        watched.textContent = format(watched.getAttribute("data-label"),
-          {m: Math.floor(d.watched_seconds / 60), d: Math.round(d.duration_seconds / 60)});
-        setBar(document.getElementById("course-progress"), d.course.ratio);
-        var minutes = document.getElementById("course-minutes");
-        minutes.textContent = format(minutes.getAttribute("data-label"),
-          {done: d.course.attended_minutes, needed: d.course.required_minutes});
-        player.setAttribute("data-watched", d.watched_seconds);
-      });
+    var state = function () {
+      if (document.hidden) { return "hidden"; }
+      if (kind === "document") { return "visible"; }
+      if (!video || video.ended) { return "ended"; }
+      if (video.paused || video.seeking || video.readyState < 3) { return "paused"; }
+      return "playing";
     };
-    var tick = function () {
-      var now = performance.now();
-      position = Math.min(position + (now - lastTick) / 1000, duration);
-      lastTick = now;
-      timeLabel.textContent = clock(position);
-      if (position >= duration) { stop(); beat(); }
+    var position = function () {
+      return kind === "video" && video ? Math.min(video.currentTime, duration) : 0;
     };
-    var start = function () {
-      playing = true;
-      lastTick = performance.now();
-      toggle.textContent = toggle.getAttribute("data-pause");
-      ticker = window.setInterval(tick, 250);
-      beat();
-      beater = window.setInterval(function () { tick(); beat(); }, interval);
+    var show = function (d) {
+      setBar(document.getElementById("lesson-progress"), d.ratio);
+      var watched = document.getElementById("lesson-watched");
+      watched.textContent = format(watched.getAttribute("data-label"),
+        {m: Math.floor(d.watched_seconds / 60), d: Math.round(d.duration_seconds / 60)});
+      setBar(document.getElementById("course-progress"), d.course.ratio);
+      var minutes = document.getElementById("course-minutes");
+      minutes.textContent = format(minutes.getAttribute("data-label"),
+        {done: d.course.attended_minutes, needed: d.course.required_minutes});
+      var today = document.getElementById("study-today");
+      today.textContent = format(today.getAttribute("data-label"), {h: d.today.hours,
+        cap: d.today.cap_hours, ch: d.today.class_hours, m: d.today.class_hour_minutes});
+      var why = d.reason ? reasonEl.getAttribute("data-reason-" + d.reason.replace(/_/g, "-")) : "";
+      reasonEl.textContent = why ? format(reasonEl.getAttribute("data-label"), {why: why}) : "";
+      player.setAttribute("data-watched", d.watched_seconds);
+      player.setAttribute("data-today", d.today.credited_seconds);
+      showPrompt(d.prompt);
     };
-    var stop = function () {
-      playing = false;
-      toggle.textContent = toggle.getAttribute("data-play");
-      window.clearInterval(ticker);
-      window.clearInterval(beater);
+    var showPrompt = function (p) {
+      prompt = p;
+      if (!p) { promptBox.hidden = true; return; }
+      promptBox.hidden = false;
+      if (p.kind === "attention") {
+        promptText.textContent = format(promptText.getAttribute("data-attention"),
+          {code: p.code, s: p.expires_in});
+        promptAnswer.hidden = false;
+      } else {
+        promptText.textContent = promptText.getAttribute("data-presence");
+        promptAnswer.hidden = true;
+      }
     };
-    timeLabel.textContent = clock(position);
-    toggle.addEventListener("click", function () { if (playing) { tick(); beat(); stop(); } else { start(); } });
-    document.addEventListener("visibilitychange", function () {
-      if (document.hidden && playing) { tick(); beat(); stop(); }
+    // Beats go one after another so the server sees them in the order they happened.
+    var beat = function (pos, st, answer) {
+      var body = {position: pos === undefined ? position() : pos, state: st || state(),
+        active: active};
+      if (answer) { body.answer = answer; }
+      active = false;
+      lastSent = body.state;
+      queue = queue.then(function () {
+        return post(url, body).then(function (res) {
+          var err = document.getElementById("player-error");
+          if (!res.ok) {
+            err.hidden = false;
+            err.textContent = (res.data.error || {}).message || "";
+            return;
+          }
+          err.hidden = true;
+          show(res.data);
+        });
+      }).catch(function () { /* offline: the next beat starts afresh */ });
+    };
+    var activity = function () { active = true; };
+    ["pointerdown", "touchstart", "keydown", "scroll", "wheel"].forEach(function (name) {
+      window.addEventListener(name, activity, {passive: true});
     });
+    document.getElementById("study-prompt-ok").addEventListener("click", function () {
+      active = true;
+      var answer = prompt && prompt.kind === "attention" ? promptAnswer.value : null;
+      promptAnswer.value = "";
+      beat(undefined, undefined, answer);
+    });
+    if (video) {
+      video.addEventListener("loadedmetadata", function () {
+        if (start > 0 && start < Math.min(video.duration, duration) - 1) { video.currentTime = start; }
+      });
+      video.addEventListener("timeupdate", function () { if (!video.seeking) { lastPos = video.currentTime; } });
+      // Only 1x playback counts; a faster rate would only earn "skipped ahead".
+      video.addEventListener("ratechange", function () { if (video.playbackRate !== 1) { video.playbackRate = 1; } });
+      video.addEventListener("playing", function () { active = true; beat(); });
+      video.addEventListener("pause", function () { if (!video.seeking) { beat(undefined, "paused"); } });
+      video.addEventListener("ended", function () { beat(duration, "ended"); });
+      // The span up to the seek is credited; the jump itself never is.
+      video.addEventListener("seeking", function () { beat(Math.min(lastPos, duration), "paused"); });
+      video.addEventListener("seeked", function () { lastPos = video.currentTime; beat(); });
+    }
+    if (doc) { doc.addEventListener("load", function () { beat(); }); }
+    document.addEventListener("visibilitychange", function () { beat(); });
+    window.setInterval(function () {
+      var st = state();
+      if (st === "playing" || st === "visible" || st !== lastSent) { beat(); }
+    }, interval);
+    if (kind === "document" && doc) { beat(); }
   }
 
   // --- presence on a live session page --------------------------------------------------

@@ -26,8 +26,9 @@ def lesson(trainee, make_course):
     return row
 
 
-def beat(trainee, lesson, position, at):
-    result = lessons.heartbeat(trainee, lesson, position, now=at)
+def beat(trainee, lesson, position, at, state="playing", active=True, answer=None):
+    result = lessons.heartbeat(trainee, lesson, position, now=at, state=state, active=active,
+                               answer=answer)
     db.session.commit()
     return result
 
@@ -41,11 +42,29 @@ def test_real_time_playback_is_credited(trainee, lesson):
     assert result["course"]["by_source"]["lesson"] == 1
 
 
-def test_skipping_ahead_or_speeding_up_earns_only_wall_time(trainee, lesson):
+def test_skipping_ahead_or_speeding_up_earns_nothing(trainee, lesson):
     t0 = now_utc()
     beat(trainee, lesson, 0, t0)
-    assert beat(trainee, lesson, 400, t0 + timedelta(seconds=30))["credited_seconds"] == 30
-    assert beat(trainee, lesson, 460, t0 + timedelta(seconds=60))["credited_seconds"] == 30
+    result = beat(trainee, lesson, 400, t0 + timedelta(seconds=30))  # seeked ahead
+    assert result["credited_seconds"] == 0 and result["reason"] == "skipped"
+    result = beat(trainee, lesson, 460, t0 + timedelta(seconds=60))  # 2x speed
+    assert result["credited_seconds"] == 0 and result["reason"] == "skipped"
+    # playing on at 1x from the new position earns again
+    assert beat(trainee, lesson, 490, t0 + timedelta(seconds=90))["credited_seconds"] == 30
+    assert result["today"]["lost_seconds"]["skipped"] == 60
+
+
+def test_paused_or_hidden_spans_earn_nothing_even_if_the_position_moves(trainee, lesson):
+    t0 = now_utc()
+    beat(trainee, lesson, 0, t0)
+    assert beat(trainee, lesson, 20, t0 + timedelta(seconds=20), state="paused")[
+        "credited_seconds"] == 20  # the span before the pause played
+    result = beat(trainee, lesson, 50, t0 + timedelta(seconds=50), state="hidden")
+    assert result["credited_seconds"] == 0 and result["reason"] == "paused"
+    result = beat(trainee, lesson, 80, t0 + timedelta(seconds=80))
+    assert result["credited_seconds"] == 0 and result["reason"] == "hidden"
+    assert beat(trainee, lesson, 110, t0 + timedelta(seconds=110))["credited_seconds"] == 30
+    assert result["today"]["lost_seconds"] == {"paused": 30, "hidden": 30}
 
 
 def test_paused_player_and_replayed_heartbeats_earn_nothing(trainee, lesson):
@@ -69,13 +88,23 @@ def test_parallel_tabs_share_one_clock(trainee, lesson, make_course):
     db.session.commit()
     t0 = now_utc()
     total = 0
-    for i in range(10):  # two tabs alternate every 15 s for 150 s of wall time
+    for i in range(11):  # two tabs both playing, beating alternately, for 150 s of wall time
         at = t0 + timedelta(seconds=15 * i)
         target = lesson if i % 2 == 0 else other
         total += beat(trainee, target, 15 * i, at)["credited_seconds"]
-    assert total <= 150
-    watched = sum(p.watched_seconds for p in db.session.scalars(select(LessonProgress)))
-    assert watched <= 150
+    # every beat takes the clock from the other tab: playing two lessons at once earns nothing
+    assert total == 0
+    assert sum(p.watched_seconds for p in db.session.scalars(select(LessonProgress))) == 0
+    t1 = t0 + timedelta(seconds=300)
+    for i in range(6):  # lesson 1 for 75 s, then lesson 2 for the next 75 s
+        total += beat(trainee, lesson, 200 + 15 * i, t1 + timedelta(seconds=15 * i))[
+            "credited_seconds"]
+    for i in range(6):  # the first beat of the second lesson only takes the clock over
+        total += beat(trainee, other, 15 * i, t1 + timedelta(seconds=75 + 15 * i))[
+            "credited_seconds"]
+    assert total == 75 + 75
+    watched = {p.lesson_id: p.watched_seconds for p in db.session.scalars(select(LessonProgress))}
+    assert watched == {lesson.id: 75, other.id: 75}
 
 
 def test_credit_never_exceeds_the_lesson_and_completes_at_90_percent(trainee, lesson):

@@ -79,6 +79,12 @@ def test_trainee_attendance_api_shows_only_their_own(client, trainee, make_user,
     other = make_user("trainee")
     grant_attendance(trainee, course, 50, source="live")
     grant_attendance(other, course, 10, source="offline")
+    # the trainee enrolled before that class (classes before enrolment are not listed)
+    from courses.models import Enrolment
+
+    db.session.scalar(select(Enrolment).where(Enrolment.trainee_id == trainee.id)).created_at \
+        = now_utc() - timedelta(hours=2)
+    db.session.commit()
     response = client.get(f"/api/v1/me/courses/{course.id}/attendance",
                           headers=api_headers(client, trainee))
     assert response.status_code == 200
