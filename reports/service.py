@@ -251,7 +251,8 @@ def decide_employment(actor, record: EmploymentRecord, confirmed: bool = True
                       ) -> EmploymentRecord:
     """An officer of the region, or the employer's enterprise account, confirms (or rejects)."""
     if not can_decide_employment(actor, record):
-        raise Forbidden(_("Only an officer of the region or the employer may confirm this job."))
+        raise Forbidden(_("Only an officer of the region or the employer may confirm this job."),
+                        code="region_forbidden" if actor.role == "officer" else None)
     status = "confirmed" if confirmed else "rejected"
     if record.status == status:
         return record

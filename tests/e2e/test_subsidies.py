@@ -35,7 +35,7 @@ def test_officer_reviews_batches_and_trainees_see_outcomes(live_server, browser,
     assert mobile.get_attribute("input[name=account_number]", "inputmode") == "numeric"
     mobile.fill("input[name=bank_name]", "中国农业银行")
     mobile.fill("input[name=account_number]", "6200 0000 0000 0005")
-    mobile.click("form button[type=submit]")
+    mobile.click("#save-bank-account")
     mobile.wait_for_selector("#bank-masked")
     assert mobile.inner_text("#bank-masked").endswith("0005")
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 360

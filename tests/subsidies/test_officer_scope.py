@@ -177,7 +177,7 @@ def test_no_bank_account_no_batch(client, world):
     assert named.status_code == 409
     error = named.get_json()["error"]
     assert error["code"] == "no_bank_account" and error["claim_ids"] == [world["a"].id]
-    assert "bank account" in error["message"]
+    assert "bank account" in error["message"] or "银行账户" in error["message"]
     assert client.post("/api/v1/payment-batches", json={}, headers=second).status_code == 409
     assert db.session.scalar(db.select(db.func.count()).select_from(PaymentBatch)) == 0
 
