@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app) -> None:
-    from accounts import api, cli, models, views
+    from accounts import api, cli, models, region_views, views
     from core import nav
     from core.api import register
     from core.extensions import db, login_manager
@@ -21,6 +21,9 @@ def init_app(app) -> None:
 
     login_manager.login_message = _l("Please log in to continue.")
     app.register_blueprint(views.bp)
+    app.register_blueprint(region_views.bp)
     register(app, api.blp)
     app.cli.add_command(cli.users_cli)
     nav.add(app, "accounts.admin_users", _l("Users"), roles=("admin",), order=90)
+    nav.add(app, "officer_regions.officer_regions", _l("Officer regions"), roles=("admin",),
+            order=91)

@@ -21,11 +21,24 @@ TRAINEES = [
 ]
 
 
+# Four eyes needs a second officer; the third works for Jiaxing (嘉兴市) only.
+MORE_OFFICERS = [
+    ("officer2", "officer2@demo.skillbridge.cn", "吴刚（复核）", ()),
+    ("officer_jiaxing", "jiaxing.officer@demo.skillbridge.cn", "沈玲（嘉兴市）", ("330400",)),
+]
+
+
 def load(ctx: dict) -> None:
+    from accounts import scope
+
     users = ctx.setdefault("users", {})
     for role, email, name in STAFF:
         users[role] = service.create_staff(None, role, email, DEMO_PASSWORD, name,
                                            organisation=name if role == "enterprise" else None)
+    for key, email, name, regions in MORE_OFFICERS:
+        users[key] = service.create_staff(None, "officer", email, DEMO_PASSWORD, name)
+        if regions:
+            scope.set_regions(None, users[key], regions)
     trainees = ctx.setdefault("trainees", [])
     for email, name, first17, phone, region, groups in TRAINEES:
         user = service.register_trainee(service.Registration(

@@ -139,3 +139,17 @@ class KeyGroupDeclaration(TimestampMixin, db.Model):
     @property
     def title(self) -> str:
         return str(KEY_GROUPS.get(self.group, self.group))
+
+
+class OfficerRegion(db.Model):
+    """A region an officer works for (province, city or district code). An officer with no
+    row works for every region; with rows, only inside them (see accounts.scope)."""
+
+    __tablename__ = "officer_scopes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<OfficerRegion user={self.user_id} {self.region_code}>"

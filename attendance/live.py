@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, select, update
 
+from accounts import scope
 from attendance import accounts, intervals, webhook_keys
 from attendance.models import (
     EVENT_TYPES,
@@ -99,8 +100,10 @@ def get_session(session_id: int) -> LiveSession:
 def require_viewer(session_or_course, user) -> None:
     """Instructors of the course and officers see sheets; enrolled trainees their own rows."""
     course = getattr(session_or_course, "course", session_or_course)
-    if user.role in ("officer", "admin") or (user.role == "instructor"
-                                             and course.is_instructor(user)):
+    if user.role == "officer":
+        scope.require(user, course.region_code)  # region-limited officers: their courses only
+        return
+    if user.role == "admin" or (user.role == "instructor" and course.is_instructor(user)):
         return
     raise Forbidden(_("Only the course's instructors and officers may see this."))
 

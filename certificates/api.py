@@ -87,7 +87,7 @@ def list_certificates(args):
     from courses.models import CourseInstructor
 
     user = current_api_user()
-    stmt = select(Certificate).order_by(Certificate.id.desc())
+    stmt = service.scoped(select(Certificate).order_by(Certificate.id.desc()), user)
     if user.role == INSTRUCTOR:
         stmt = stmt.where(Certificate.course_id.in_(select(CourseInstructor.course_id).where(
             CourseInstructor.user_id == user.id)))
@@ -106,6 +106,8 @@ def list_certificates(args):
 def get_certificate(serial):
     """Full details: the holder, officers and the course's instructors."""
     cert = service.by_serial(serial)
+    if current_api_user().role == OFFICER:
+        service.require_scope(current_api_user(), cert)
     if not service.can_download(cert, current_api_user()):
         raise Forbidden(_("This is not your certificate."))
     return certificate_dump(cert)
@@ -188,6 +190,8 @@ def reissue(args, serial):
 def credential(serial):
     """Open Badges 3.0 credential, signed as a VC-JWT (EdDSA, same key as the PDF)."""
     cert = service.by_serial(serial)
+    if current_api_user().role == OFFICER:
+        service.require_scope(current_api_user(), cert)
     if not service.can_download(cert, current_api_user()):
         raise Forbidden(_("This is not your certificate."))
     return verification.open_badge_jwt(cert)

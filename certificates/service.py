@@ -6,10 +6,11 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from accounts.models import User
+from accounts import scope
+from accounts.models import TraineeProfile, User
 from certificates import cache, pdf, serials, signing
 from certificates.models import Certificate, CertificateFile
 from core import audit, signals
@@ -207,17 +208,45 @@ def latest_file(cert: Certificate, watermark: str) -> CertificateFile | None:
         .order_by(CertificateFile.id.desc()).limit(1))
 
 
+def in_scope(user, cert: Certificate) -> bool:
+    """Is the certificate in a region-limited officer's regions? Either the issuing course's
+    region or the holder's home region counts (both offices handle it)."""
+    if not scope.is_limited(user):
+        return True
+    home = cert.trainee.profile.region_code if cert.trainee.profile else None
+    return scope.in_scope(user, cert.region_code or cert.course.region_code) or \
+        scope.in_scope(user, home)
+
+
+def require_scope(user, cert: Certificate) -> None:
+    if not in_scope(user, cert):
+        raise scope.RegionForbidden(_("This certificate belongs to a region outside yours."))
+
+
+def scoped(stmt, user):
+    """A certificate query narrowed to a region-limited officer's regions."""
+    inside = scope.clause(user, Certificate.region_code)
+    if inside is None:
+        return stmt
+    return stmt.where(or_(inside, Certificate.trainee_id.in_(
+        select(TraineeProfile.user_id).where(scope.clause(user, TraineeProfile.region_code)))))
+
+
 def can_download(cert: Certificate, user) -> bool:
-    """The holder, officers and the course's instructors; nobody else."""
+    """The holder, officers (of its regions) and the course's instructors; nobody else."""
     if user is None:
         return False
-    if user.role == OFFICER or user.id == cert.trainee_id:
+    if user.id == cert.trainee_id:
         return True
+    if user.role == OFFICER:
+        return in_scope(user, cert)
     return user.role == "instructor" and cert.course.is_instructor(user)
 
 
 def pdf_for_download(cert: Certificate, user) -> CertificateFile:
     """The stored PDF to hand out; a revoked certificate's copy carries a REVOKED watermark."""
+    if user is not None and user.role == OFFICER:
+        require_scope(user, cert)
     if not can_download(cert, user):
         raise Forbidden(_("You may not download this certificate."))
     watermark = "revoked" if cert.status == "revoked" else "none"
@@ -238,6 +267,7 @@ def revoke(serial: str, actor, reason: str) -> Certificate:
         raise Invalid(_("The reason is too long."),
                       fields={"reason": [_("At most 500 characters.")]})
     cert = by_serial(serial)
+    require_scope(actor, cert)
     if cert.status in ("revoked", "superseded"):
         raise Conflict(_("This certificate is already %(status)s.", status=cert.status_title),
                        code=f"certificate_{cert.status}")
@@ -259,6 +289,7 @@ def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
     The exam attempt moves to the new certificate, so "one certificate per result" holds.
     """
     old = by_serial(serial)
+    require_scope(actor, old)
     if old.status != "valid":
         raise Conflict(_("Only a valid certificate can be reissued."),
                        code=f"certificate_{old.status}")

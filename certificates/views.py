@@ -122,7 +122,7 @@ def download(serial: str):
 @role_required(OFFICER)
 def manage():
     form = ListFilterForm(request.args)
-    stmt = select(Certificate).order_by(Certificate.id.desc())
+    stmt = service.scoped(select(Certificate).order_by(Certificate.id.desc()), current_user)
     if form.validate():
         if form.q.data:
             like = f"%{form.q.data.strip()}%"
@@ -151,8 +151,8 @@ def revoke(serial: str):
     try:
         service.revoke(serial, current_user, form.reason.data)
     except ServiceError as error:
-        if error.status == 404:
-            abort(404)
+        if error.status in (403, 404):
+            abort(error.status)
         flash(error.message, "error")
         return redirect(url_for("certificates.manage", q=serial))
     flash(_("Certificate %(serial)s revoked.", serial=serial), "success")
@@ -169,8 +169,8 @@ def reissue(serial: str):
     try:
         new = service.reissue(serial, current_user, form.holder_name.data)
     except ServiceError as error:
-        if error.status == 404:
-            abort(404)
+        if error.status in (403, 404):
+            abort(error.status)
         flash(error.message, "error")
         return redirect(url_for("certificates.manage", q=serial))
     flash(_("Reissued as %(serial)s; the old certificate is superseded.", serial=new.serial),
@@ -198,8 +198,9 @@ def verify_batch():
 
 def zip_response(exam_id: int, user):
     """A ZIP of an exam's certificate PDFs (the copies people would download)."""
-    certs = db.session.scalars(select(Certificate).where(Certificate.exam_id == exam_id)
-                               .order_by(Certificate.serial)).all()
+    certs = db.session.scalars(service.scoped(
+        select(Certificate).where(Certificate.exam_id == exam_id), user)
+        .order_by(Certificate.serial)).all()
     if not certs:
         raise ServiceError(_("No certificates for this exam."), code="not_found", status=404)
     buffer = io.BytesIO()

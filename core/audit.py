@@ -66,6 +66,13 @@ def record(actor, action: str, target, before: dict | None = None,
     return entry
 
 
+def record_refusal(error) -> AuditLog | None:
+    """Add the audit row a refused action carries (call after the rollback that undid the rest
+    of the request, so the refusal is kept while nothing else is)."""
+    entry = getattr(error, "audit", None)
+    return record(**entry) if entry else None
+
+
 def changes(obj, fields: list[str], new_values: dict) -> tuple[dict, dict]:
     """Apply `new_values` to `obj` and return (before, after) for the fields that changed."""
     before, after = {}, {}

@@ -29,13 +29,16 @@ class ServiceError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, code: str | None = None, fields: dict | None = None,
-                 status: int | None = None, extra: dict | None = None):
+                 status: int | None = None, extra: dict | None = None,
+                 audit: dict | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.code
         self.fields = fields or {}
         self.status = status or self.status
         self.extra = extra or {}
+        # core.audit.record(**audit) kept although the request fails (a refused money action).
+        self.audit = audit
 
 
 class NotFound(ServiceError):
@@ -78,6 +81,11 @@ def _webargs_fields(error: HTTPException) -> dict:
 
 def handle_service_error(error: ServiceError):
     db.session.rollback()
+    if error.audit:
+        from core.audit import record_refusal
+
+        record_refusal(error)
+        db.session.commit()  # only the refusal's audit row: the rest was rolled back above
     if is_api_request():
         return json_error(error.status, error.code, error.message, error.fields, error.extra)
     return render_template("errors/error.html", status=error.status, message=error.message), \

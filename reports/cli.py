@@ -11,20 +11,28 @@ reports_cli = AppGroup("reports", help="Reports, targets and officer regions.")
 
 @reports_cli.command("officer-region")
 @click.argument("email")
-@click.argument("region_code", required=False)
-def officer_region(email: str, region_code: str | None) -> None:
-    """Limit an officer to REGION_CODE (6 digits); without it, the officer sees all regions."""
+@click.argument("region_codes", nargs=-1)
+def officer_region(email: str, region_codes: tuple[str, ...]) -> None:
+    """Limit an officer to REGION_CODES (6 digits each, several allowed); without any, the
+    officer sees all regions."""
+    from accounts import scope
     from accounts.models import User
-    from reports import service
+    from core.errors import ServiceError
+    from core.regions import full_name
 
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or user.role != "officer":
         raise click.ClickException("no officer with that email")
-    if region_code is not None and not (region_code.isdigit() and len(region_code) == 6):
-        raise click.ClickException("region code must be 6 digits")
-    service.set_officer_region(None, user, region_code)
+    for code in region_codes:
+        if not (code.isdigit() and len(code) == 6):
+            raise click.ClickException("region code must be 6 digits")
+    try:
+        kept = scope.set_regions(None, user, region_codes)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(f"{email}: {region_code or 'all regions'}")
+    shown = ", ".join(f"{c} {full_name(c)}" for c in kept)
+    click.echo(f"{email}: {shown or 'all regions'}")
 
 
 @reports_cli.command("summary")

@@ -89,19 +89,6 @@ class Target(TimestampMixin, db.Model):
         return {f: getattr(self, f) for f in FIGURES}
 
 
-class OfficerRegion(db.Model):
-    """The region an officer works for; officers without a row see every region."""
-
-    __tablename__ = "officer_regions"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    region_code: Mapped[str] = mapped_column(String(6), nullable=False)
-
-    def __repr__(self) -> str:
-        return f"<OfficerRegion user={self.user_id} {self.region_code}>"
-
-
 class DemandOrder(TimestampMixin, db.Model):
     """An enterprise's order for trained workers ("40 luggage sewing workers by March")."""
 

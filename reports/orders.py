@@ -14,9 +14,8 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import local_today, now_utc
 from courses.models import Course, Enrolment, Institution, Occupation
-from courses.service import region_clause
 from reports.models import DemandOrder, EmploymentRecord, OrderDispatch
-from reports.service import MAX_WAGE_FEN, officer_region, within
+from reports.service import MAX_WAGE_FEN, officer_region, regions_clause, within_any
 
 CLOSED = ("fulfilled", "cancelled")
 
@@ -73,7 +72,7 @@ def can_view(user, order: DemandOrder) -> bool:
     if user.role == "enterprise":
         return order.enterprise_id == user.id
     if user.role == "officer":
-        return within(order.region_code, officer_region(user))
+        return within_any(order.region_code, officer_region(user))
     if user.role == "instructor":
         return user.institution_id is not None and any(
             d.institution_id == user.institution_id for d in order.dispatches)
@@ -93,8 +92,8 @@ def orders_for(user):
     if user.role == "enterprise":
         return stmt.where(DemandOrder.enterprise_id == user.id)
     if user.role == "officer":
-        region = officer_region(user)
-        return stmt.where(region_clause(DemandOrder.region_code, region)) if region else stmt
+        where = regions_clause(DemandOrder.region_code, officer_region(user))
+        return stmt if where is None else stmt.where(where)
     if user.role == "instructor":
         return stmt.where(DemandOrder.id.in_(select(OrderDispatch.order_id).where(
             OrderDispatch.institution_id == (user.institution_id or -1))))

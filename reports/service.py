@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 
+from accounts import scope
 from accounts.models import User
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -17,7 +18,6 @@ from reports.models import (
     FOLLOW_UP_OUTCOMES,
     EmploymentRecord,
     FollowUpNote,
-    OfficerRegion,
     Target,
 )
 
@@ -39,33 +39,45 @@ def within(code: str | None, region: str | None) -> bool:
     return code == region
 
 
-def officer_region(user) -> str | None:
-    """The officer's region, or None: every region."""
-    row = db.session.get(OfficerRegion, user.id)
-    return row.region_code if row else None
+def officer_region(user) -> tuple[str, ...]:
+    """The officer's regions (accounts.scope); () means every region."""
+    return scope.regions_of(user)
+
+
+def within_any(code: str | None, regions) -> bool:
+    """Is `code` inside one of `regions` (a code, a tuple of codes; None or () = everywhere)?"""
+    regions = _as_tuple(regions)
+    return not regions or any(within(code, r) for r in regions)
+
+
+def _as_tuple(regions) -> tuple[str, ...]:
+    if not regions:
+        return ()
+    return (regions,) if isinstance(regions, str) else tuple(regions)
+
+
+def regions_clause(column, regions):
+    """courses.service.region_clause for each of `regions`, or-ed; None for every region."""
+    from courses.service import region_clause
+
+    regions = _as_tuple(regions)
+    if not regions:
+        return None
+    return or_(*(region_clause(column, r) for r in regions))
 
 
 def set_officer_region(actor, officer: User, region_code: str | None) -> None:
-    """Limit an officer to one region (None: every region)."""
-    row = db.session.get(OfficerRegion, officer.id)
-    before = row.region_code if row else None
-    if region_code is None:
-        if row is not None:
-            db.session.delete(row)
-    elif row is None:
-        db.session.add(OfficerRegion(user_id=officer.id, region_code=region_code))
-    else:
-        row.region_code = region_code
-    audit.record(actor, "officer.region_set", officer, before={"region": before},
-                 after={"region": region_code})
+    """Limit an officer to one region (None: every region); see accounts.scope.set_regions."""
+    scope.set_regions(actor, officer, [region_code] if region_code else [])
 
 
 def effective_region(user, requested: str | None) -> str | None:
-    """The region an officer may see: theirs by default, or a part of it; else 403."""
-    scope = officer_region(user) if user.role == "officer" else None
+    """The region an officer may see: theirs by default (the first of several), or a part of
+    one of them; else 403."""
+    mine = officer_region(user) if user.role == "officer" else ()
     if requested is None:
-        return scope
-    if not within(requested, scope):
+        return mine[0] if mine else None
+    if not within_any(requested, mine):
         raise Forbidden(_("You may only see figures for your own region."),
                         code="region_forbidden")
     return requested
@@ -76,7 +88,7 @@ def effective_region(user, requested: str | None) -> str | None:
 def set_target(actor, year: int, region_code: str, figures: dict, occupation_code: str = "",
                key_group: str = "") -> Target:
     """Create or replace the target for (year, region, occupation, key group)."""
-    if actor.role == "officer" and not within(region_code, officer_region(actor)):
+    if actor.role == "officer" and not within_any(region_code, officer_region(actor)):
         raise Forbidden(_("You may only set targets for your own region."),
                         code="region_forbidden")
     if occupation_code and db.session.scalar(
@@ -106,7 +118,7 @@ def set_target(actor, year: int, region_code: str, figures: dict, occupation_cod
 
 
 def delete_target(actor, target: Target) -> None:
-    if actor.role == "officer" and not within(target.region_code, officer_region(actor)):
+    if actor.role == "officer" and not within_any(target.region_code, officer_region(actor)):
         raise Forbidden(_("You may only change targets for your own region."),
                         code="region_forbidden")
     audit.record(actor, "target.deleted", target, before={
@@ -136,10 +148,10 @@ def targets_for(year: int, region: str | None, occupation_code: str = "",
     return totals
 
 
-def list_targets(year: int, region: str | None) -> list[Target]:
+def list_targets(year: int, regions) -> list[Target]:
     rows = db.session.scalars(select(Target).where(Target.year == year).order_by(
         Target.region_code, Target.occupation_code, Target.key_group)).all()
-    return [r for r in rows if within(r.region_code, region)]
+    return [r for r in rows if within_any(r.region_code, regions)]
 
 
 # --- employment ---------------------------------------------------------------------------
@@ -229,7 +241,7 @@ def employment_region(record: EmploymentRecord) -> str | None:
 
 def can_decide_employment(user, record: EmploymentRecord) -> bool:
     if user.role == "officer":
-        return within(employment_region(record), officer_region(user))
+        return within_any(employment_region(record), officer_region(user))
     if user.role == "enterprise":
         return record.employer_user_id == user.id
     return False
@@ -239,7 +251,8 @@ def decide_employment(actor, record: EmploymentRecord, confirmed: bool = True
                       ) -> EmploymentRecord:
     """An officer of the region, or the employer's enterprise account, confirms (or rejects)."""
     if not can_decide_employment(actor, record):
-        raise Forbidden(_("Only an officer of the region or the employer may confirm this job."))
+        raise Forbidden(_("Only an officer of the region or the employer may confirm this job."),
+                        code="region_forbidden" if actor.role == "officer" else None)
     status = "confirmed" if confirmed else "rejected"
     if record.status == status:
         return record
@@ -263,11 +276,10 @@ def confirmed_employment_exists(trainee_id_column):
 STAGES = {"30": (30, 90), "90": (90, None)}
 
 
-def follow_up_query(region: str | None, stage: str, today: date | None = None):
+def follow_up_query(region, stage: str, today: date | None = None):
     """Enrolments of trainees whose course ended 30-89 (stage "30") or 90+ (stage "90") days
-    ago and who have no confirmed job; oldest first."""
-    from courses.service import region_clause
-
+    ago and who have no confirmed job, in `region` (a code or the officer's codes); oldest
+    first."""
     if stage not in STAGES:
         raise Invalid(_("Unknown follow-up stage."), fields={"stage": [_("Use 30 or 90.")]})
     today = today or local_today()
@@ -279,9 +291,8 @@ def follow_up_query(region: str | None, stage: str, today: date | None = None):
             .order_by(Course.ends_on, Enrolment.id))
     if high is not None:
         stmt = stmt.where(Course.ends_on > today - timedelta(days=high))
-    if region:
-        stmt = stmt.where(region_clause(Course.region_code, region))
-    return stmt
+    where = regions_clause(Course.region_code, region)
+    return stmt if where is None else stmt.where(where)
 
 
 def notes_for(trainee_ids: list[int]) -> dict[int, list[FollowUpNote]]:
@@ -296,22 +307,21 @@ def notes_for(trainee_ids: list[int]) -> dict[int, list[FollowUpNote]]:
 def add_follow_up_note(officer, trainee_id: int, outcome: str, note: str,
                        course_id: int | None = None) -> FollowUpNote:
     """Record one follow-up call; the trainee must have trained in the officer's region."""
-    from courses.service import region_clause
-
     if outcome not in FOLLOW_UP_OUTCOMES:
         raise Invalid(_("Unknown outcome."), fields={"outcome": [_("Unknown outcome.")]})
     trainee = db.session.get(User, trainee_id)
     if trainee is None or trainee.role != "trainee":
         raise NotFound(_("No such trainee."))
-    scope = officer_region(officer)
+    mine = officer_region(officer)
     stmt = select(Enrolment.id).join(Course, Course.id == Enrolment.course_id).where(
         Enrolment.trainee_id == trainee_id)
     if course_id is not None:
         stmt = stmt.where(Enrolment.course_id == course_id)
-    if scope:
-        stmt = stmt.where(region_clause(Course.region_code, scope))
+    if mine:
+        stmt = stmt.where(regions_clause(Course.region_code, mine))
     if db.session.scalar(stmt.limit(1)) is None:
-        raise Forbidden(_("This trainee did not train in your region."))
+        raise Forbidden(_("This trainee did not train in your region."),
+                        code="region_forbidden")
     row = FollowUpNote(trainee_id=trainee_id, course_id=course_id, author_id=officer.id,
                        outcome=outcome, note=(note or "").strip())
     db.session.add(row)
@@ -340,10 +350,10 @@ def latest_employment_status(trainee_ids: list[int]) -> dict[int, str]:
     return result
 
 
-def employment_query(region: str | None, status: str | None = None):
-    """Employment records in the region (training course's, else home region), newest first."""
+def employment_query(region, status: str | None = None):
+    """Employment records in the region(s) (training course's, else home region), newest
+    first."""
     from accounts.models import TraineeProfile
-    from courses.service import region_clause
 
     stmt = (select(EmploymentRecord)
             .outerjoin(Course, Course.id == EmploymentRecord.course_id)
@@ -351,7 +361,5 @@ def employment_query(region: str | None, status: str | None = None):
             .order_by(EmploymentRecord.id.desc()))
     if status:
         stmt = stmt.where(EmploymentRecord.status == status)
-    if region:
-        stmt = stmt.where(region_clause(
-            func.coalesce(Course.region_code, TraineeProfile.region_code), region))
-    return stmt
+    where = regions_clause(func.coalesce(Course.region_code, TraineeProfile.region_code), region)
+    return stmt if where is None else stmt.where(where)

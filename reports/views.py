@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from accounts import scope
 from core.api import paginate
 from core.auth import OFFICER, role_required
 from core.errors import ServiceError
@@ -77,7 +78,8 @@ def index():
         months=months, employment=employment,
         chart_json=json.dumps(chart, ensure_ascii=False), figures=FIGURES,
         figure_titles=FIGURE_TITLES, dimension_names=DIMENSION_NAMES, query=query,
-        region_scope=service.officer_region(current_user))
+        region_scope=scope.names_text(current_user) if scope.is_limited(current_user)
+        else None)
 
 
 def _cumulative(values: list[int]) -> list[int]:
@@ -142,7 +144,7 @@ def targets():
     year = request.args.get("year", type=int) or local_today().year
     if request.method == "GET":
         form.year.data = year
-        form.region_code.data = service.officer_region(current_user)
+        form.region_code.data = service.effective_region(current_user, None)
     elif form.validate_on_submit():
         values = {k: getattr(form, k).data for k in FIGURES}
         try:

@@ -28,7 +28,9 @@ def init_app(app) -> None:
     signals.certificate_issued.connect(claim_on_issue)
     signals.certificate_revoked.connect(hold_on_revoke)
     app.register_blueprint(views.bp)
+    app.jinja_env.filters["mask_account"] = models.mask_account
     register(app, api.blp)
     app.cli.add_command(cli.subsidies_cli)
     nav.add(app, "subsidies.mine", _l("My subsidies"), roles=("trainee",), order=40)
     nav.add(app, "subsidies.queue", _l("Subsidy claims"), roles=("officer",), order=40)
+    nav.add(app, "subsidies.batch_list", _l("Payment batches"), roles=("admin",), order=40)

@@ -2,16 +2,16 @@
 
 from flask import Response, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from core.api import PageArgs, api_blueprint, paginate
-from core.auth import OFFICER, TRAINEE, api_auth, current_api_user
+from core.auth import ADMIN, OFFICER, TRAINEE, api_auth, current_api_user
 from core.errors import Invalid, NotFound
 from core.timeutil import iso
-from subsidies import batches, evidence, policies, service
-from subsidies.models import PaymentBatch
+from subsidies import bank, batches, evidence, policies, service
 from subsidies.present import batch_payload, claim_payload
 from subsidies.schemas import (
+    BankAccountArgs,
+    BankAccountSchema,
     BatchArgs,
     BatchPageSchema,
     BatchSchema,
@@ -37,7 +37,7 @@ def list_claims(args):
     """Claims for review, filtered by status (pending|approved|rejected|paid) and more."""
     page, per_page = args.pop("page"), args.pop("per_page")
     viewer = current_api_user()
-    return paginate(service.claims_query(**args), page, per_page,
+    return paginate(service.claims_query(**args, viewer=viewer), page, per_page,
                     lambda c: claim_payload(c, viewer))
 
 
@@ -61,6 +61,8 @@ def get_claim(claim_id):
     claim = service.get_claim(claim_id)
     if viewer.role == TRAINEE and claim.trainee_id != viewer.id:
         raise NotFound(_("No such claim."))
+    if viewer.role == OFFICER:
+        service.get_claim(claim_id, viewer)
     return claim_payload(claim, viewer)
 
 
@@ -134,38 +136,75 @@ def create_batch(args):
 
 
 @blp.route("/payment-batches", methods=["GET"])
-@api_auth(OFFICER)
+@api_auth(OFFICER, ADMIN)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, BatchPageSchema)
 def list_batches(args):
-    stmt = select(PaymentBatch).order_by(PaymentBatch.id.desc())
+    """Batches, newest first (a region-limited officer: those wholly in their regions)."""
+    stmt = batches.batches_query(current_api_user())
     return paginate(stmt, args["page"], args["per_page"], batch_payload)
 
 
 @blp.route("/payment-batches/<int:batch_id>", methods=["GET"])
-@api_auth(OFFICER)
+@api_auth(OFFICER, ADMIN)
 @blp.response(200, BatchSchema)
 def get_batch(batch_id):
-    return batch_payload(batches.get_batch(batch_id))
+    return batch_payload(batches.get_batch(batch_id, current_api_user()))
 
 
 @blp.route("/payment-batches/<int:batch_id>.csv", methods=["GET"])
-@api_auth(OFFICER)
+@api_auth(OFFICER, ADMIN)
 def batch_csv(batch_id):
-    """The batch for the bank: one CSV row per claim (name, ID number, amount, ...)."""
-    batch = batches.get_batch(batch_id)
-    return Response(batches.csv_bytes(batch), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="payment-batch-{batch.id}.csv"',
-                             "Cache-Control": "no-store"})
+    """The batch for the bank: one CSV row per claim (name, ID number, bank, account number,
+    amount in yuan and fen, claim id, certificate serial, ...), UTF-8 with BOM."""
+    batch = batches.get_batch(batch_id, current_api_user())
+    return _download(batches.csv_bytes(batch), "text/csv; charset=utf-8",
+                     f"payment-batch-{batch.id}.csv")
+
+
+@blp.route("/payment-batches/<int:batch_id>/payroll.csv", methods=["GET"])
+@api_auth(OFFICER, ADMIN)
+def batch_payroll(batch_id):
+    """The batch in a bank payroll-upload (代发) layout, GB18030 (see README)."""
+    batch = batches.get_batch(batch_id, current_api_user())
+    return _download(batches.payroll_bytes(batch), "text/csv; charset=gb18030",
+                     f"payroll-batch-{batch.id}.csv")
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, content_type=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 @blp.route("/payment-batches/<int:batch_id>/paid", methods=["POST"])
-@api_auth(OFFICER)
+@api_auth(OFFICER, ADMIN)
 @blp.response(200, BatchSchema)
 def mark_paid(batch_id):
-    """The bank has paid: the batch and its claims become paid (once)."""
+    """The bank has paid: the batch and its claims become paid (once). Four eyes: not by the
+    officer who made the batch."""
     return batch_payload(batches.mark_paid(current_api_user(), batch_id))
+
+
+@blp.route("/me/bank-account", methods=["PUT"])
+@api_auth(TRAINEE)
+@blp.arguments(BankAccountArgs)
+@blp.response(200, BankAccountSchema)
+def put_bank_account(args):
+    """Where subsidies are paid: a bank card (16-19 digits, Luhn-checked) or account (12-30)."""
+    row = bank.set_account(current_api_user(), args.get("bank_name"),
+                           args.get("account_number"), args.get("kind"))
+    return bank.payload(row, full=True)
+
+
+@blp.route("/me/bank-account", methods=["GET"])
+@api_auth(TRAINEE)
+@blp.response(200, BankAccountSchema)
+def get_bank_account():
+    """The caller's payment account; 404 when none is on file."""
+    row = bank.account_of(current_api_user().id)
+    if row is None:
+        raise NotFound(_("No bank account on file."))
+    return bank.payload(row, full=True)
 
 
 @blp.route("/subsidy-policies", methods=["GET"])

@@ -10,7 +10,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from accounts.models import KEY_GROUPS, KeyGroupDeclaration, User
+from accounts import scope
+from accounts.models import KEY_GROUPS, KeyGroupDeclaration, TraineeProfile, User
 from core.audit import record
 from core.errors import Conflict, Invalid, NotFound, ServiceError
 from core.extensions import db
@@ -97,10 +98,17 @@ def get_evidence(evidence_id: int, viewer) -> tuple[KeyGroupEvidence, Path]:
     row = db.session.get(KeyGroupEvidence, evidence_id)
     if row is None or not (viewer.role == "officer" or viewer.id == row.user_id):
         raise NotFound(_("No such file."))
+    if viewer.id != row.user_id:
+        scope.require(viewer, _home_region(row.user_id))
     path = evidence_dir() / row.stored_name
     if not path.is_file():
         raise NotFound(_("The file is missing from storage."))
     return row, path
+
+
+def _home_region(user_id: int) -> str | None:
+    profile = db.session.get(TraineeProfile, user_id)
+    return profile.region_code if profile else None
 
 
 def confirm(officer, trainee_id: int, group: str, confirmed: bool) -> KeyGroupDeclaration:
@@ -108,6 +116,9 @@ def confirm(officer, trainee_id: int, group: str, confirmed: bool) -> KeyGroupDe
     from subsidies import service
 
     _check_group(group)
+    trainee = db.session.get(User, trainee_id)
+    if trainee is not None and trainee.role == "trainee":
+        scope.require(officer, _home_region(trainee_id))
     declaration = db.session.scalar(select(KeyGroupDeclaration).where(
         KeyGroupDeclaration.user_id == trainee_id, KeyGroupDeclaration.group == group))
     if declaration is None:

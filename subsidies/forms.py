@@ -58,3 +58,14 @@ class PolicyForm(FlaskForm):
 
 class PolicyImportForm(FlaskForm):
     file = FileField(_l("Policy JSON file"), validators=[FileRequired()])
+
+
+class BankAccountForm(FlaskForm):
+    bank_name = StringField(_l("Bank"), validators=[DataRequired(), Length(max=100)],
+                            render_kw={"autocomplete": "off", "placeholder": "中国农业银行"})
+    account_number = StringField(
+        _l("Card or account number"), validators=[DataRequired(), Length(max=60)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9 ]*"})
+    kind = SelectField(_l("Type"), choices=choices([
+        ("", _l("Bank card (also the social security card)")),
+        ("account", _l("Bank account (not a card)"))]), validators=[Optional()])

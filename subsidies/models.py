@@ -85,6 +85,7 @@ class PaymentBatch(TimestampMixin, db.Model):
     claims: Mapped[list["SubsidyClaim"]] = relationship(back_populates="batch",
                                                          order_by="SubsidyClaim.id")
     created_by = relationship("User", foreign_keys=[created_by_id])
+    paid_by = relationship("User", foreign_keys=[paid_by_id])
 
     def __repr__(self) -> str:
         return f"<PaymentBatch #{self.id} {self.status} {self.total_fen} fen>"
@@ -134,6 +135,12 @@ class SubsidyClaim(TimestampMixin, db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     flag_reason: Mapped[str | None] = mapped_column(String(500))
+    # Four eyes: who put the claim in a batch and who marked it paid (decided_by approved it).
+    batched_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The payee's bank account as it was when batched: a later change cannot redirect a batch.
+    payee_bank: Mapped[str | None] = mapped_column(String(100))
+    payee_account: Mapped[str | None] = mapped_column(String(30))
 
     trainee = relationship("User", foreign_keys=[trainee_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])
@@ -194,3 +201,34 @@ class KeyGroupEvidence(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<KeyGroupEvidence #{self.id} user={self.user_id} {self.filename!r}>"
+
+
+class BankAccount(TimestampMixin, db.Model):
+    """Where a trainee's subsidies are paid: a bank card (Luhn-checked; the social security
+    card's financial account is one) or a bank account number. One per trainee."""
+
+    __tablename__ = "bank_accounts"
+    __table_args__ = (
+        CheckConstraint("kind IN ('card','account')", name="kind_known"),
+        CheckConstraint("length(account_number) BETWEEN 12 AND 30", name="number_length"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    bank_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    account_number: Mapped[str] = mapped_column(String(30), nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+
+    def __repr__(self) -> str:
+        return f"<BankAccount user={self.user_id} {self.kind} {self.masked}>"
+
+    @property
+    def masked(self) -> str:
+        return mask_account(self.account_number)
+
+
+def mask_account(number: str | None) -> str:
+    """Only the last four digits: ************1234."""
+    if not number:
+        return ""
+    return "*" * max(len(number) - 4, 4) + number[-4:]

@@ -33,6 +33,9 @@ DEFAULT_SETTINGS: dict = {
     "attendance_threshold": 0.8,
     "yearly_cap": 3,
     "claim_window_months": 12,
+    # Four eyes on money: the approver of a claim cannot batch it, the maker of a batch
+    # cannot mark it paid (subsidies.batches).
+    "four_eyes": True,
     "living_allowance": {
         "groups": ["poverty_registered", "disabled", "retired_fisherman"],
         "per_offline_day_fen": 5000,
@@ -138,6 +141,8 @@ def validate_settings(settings: dict) -> dict[str, str]:
                                                                 "blended")
         if not isinstance(value, list) or any(v not in allowed for v in value):
             problems[key] = f"must be a list drawn from {', '.join(allowed)}"
+    if not isinstance(settings.get("four_eyes", True), bool):
+        problems["four_eyes"] = "must be true or false"
     hours = settings.get("min_hours")
     if not isinstance(hours, dict) or any(
             str(lv) not in hours or not _nonneg_int(hours[str(lv)]) for lv in LEVELS):

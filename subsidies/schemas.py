@@ -118,3 +118,19 @@ class PolicyOutSchema(StrictSchema):
     effective_to = fields.String(allow_none=True)
     active = fields.Boolean()
     settings = fields.Dict()
+
+
+class BankAccountArgs(StrictSchema):
+    bank_name = fields.String(required=True, validate=validate.Length(max=100))
+    account_number = fields.String(required=True, validate=validate.Length(max=60))
+    kind = fields.String(validate=validate.OneOf(["card", "account"]),
+                         metadata={"description": "card (16-19 digits, Luhn) or account "
+                                                  "(12-30 digits); default: card when 16-19 "
+                                                  "digits"})
+
+
+class BankAccountSchema(StrictSchema):
+    bank_name = fields.String()
+    kind = fields.String()
+    account_masked = fields.String()
+    account_number = fields.String()

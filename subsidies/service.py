@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from accounts import scope
 from accounts.models import KeyGroupDeclaration, User
 from core.audit import record
 from core.errors import Conflict, Invalid, NotFound
@@ -218,10 +219,13 @@ def _snapshot(claim: SubsidyClaim) -> dict:
             "batch_id": claim.batch_id, "reason": claim.review_reason}
 
 
-def get_claim(claim_id: int) -> SubsidyClaim:
+def get_claim(claim_id: int, viewer=None) -> SubsidyClaim:
+    """The claim; with `viewer`, 403 region_forbidden outside a region-limited officer's."""
     claim = db.session.get(SubsidyClaim, claim_id)
     if claim is None:
         raise NotFound(_("No such claim."))
+    if viewer is not None:
+        scope.require(viewer, claim.region_code)
     return claim
 
 
@@ -235,7 +239,7 @@ def decide_claim(officer, claim_id: int, approve: bool, reason: str | None) -> S
     if reason and len(reason) > 500:
         raise Invalid(_("The reason is too long."),
                       fields={"reason": [_("At most 500 characters.")]})
-    claim = get_claim(claim_id)
+    claim = get_claim(claim_id, officer)
     if claim.status != "pending":
         raise Conflict(_("Only a pending claim can be decided; this one is %(status)s.",
                          status=claim.api_status),
@@ -322,7 +326,9 @@ def on_certificate_revoked(certificate, actor=None) -> None:
 
 def claims_query(status: str | None = None, region: str | None = None,
                  occupation: str | None = None, key_group: str | None = None,
-                 overdue: bool = False, kind: str | None = None, trainee_id: int | None = None):
+                 overdue: bool = False, kind: str | None = None, trainee_id: int | None = None,
+                 viewer=None):
+    """Claims oldest first, filtered; with `viewer`, only those in the officer's regions."""
     from sqlalchemy.orm import selectinload
 
     from courses.models import Occupation
@@ -350,7 +356,7 @@ def claims_query(status: str | None = None, region: str | None = None,
         stmt = stmt.where(SubsidyClaim.kind == kind)
     if trainee_id is not None:
         stmt = stmt.where(SubsidyClaim.trainee_id == trainee_id)
-    return stmt
+    return scope.restrict(stmt, viewer, SubsidyClaim.region_code)
 
 
 def claims_of(trainee_id: int) -> list[SubsidyClaim]:
@@ -367,11 +373,13 @@ def history(claim: SubsidyClaim) -> list:
         .order_by(AuditLog.at, AuditLog.id)).all()
 
 
-def queue_counts() -> dict:
-    rows = db.session.execute(select(SubsidyClaim.status, func.count()).group_by(
-        SubsidyClaim.status)).all()
+def queue_counts(viewer=None) -> dict:
+    rows = db.session.execute(scope.restrict(
+        select(SubsidyClaim.status, func.count()), viewer, SubsidyClaim.region_code)
+        .group_by(SubsidyClaim.status)).all()
     counts = dict(rows)
-    overdue = db.session.scalar(select(func.count()).select_from(SubsidyClaim).where(
+    overdue = db.session.scalar(scope.restrict(
+        select(func.count()).select_from(SubsidyClaim), viewer, SubsidyClaim.region_code).where(
         SubsidyClaim.status == "pending", SubsidyClaim.due_at < now_utc()))
     return {"pending": counts.get("pending", 0),
             "approved": counts.get("approved", 0) + counts.get("in_batch", 0),

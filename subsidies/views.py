@@ -15,16 +15,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from accounts import scope
 from accounts.models import KEY_GROUPS, KeyGroupDeclaration, User
 from core.api import paginate
-from core.auth import OFFICER, TRAINEE, role_required
+from core.audit import record_refusal
+from core.auth import ADMIN, OFFICER, TRAINEE, role_required
 from core.errors import NotFound, ServiceError
 from core.extensions import db
 from courses import service as courses_service
 from courses.models import Enrolment
 from courses.views import occupation_choices
-from subsidies import batches, evidence, messages, policies, service
+from subsidies import bank, batches, evidence, messages, policies, service
 from subsidies.forms import (
+    BankAccountForm,
     BatchForm,
     BulkApproveForm,
     ConfirmForm,
@@ -34,7 +37,6 @@ from subsidies.forms import (
     PolicyImportForm,
     QueueFilterForm,
 )
-from subsidies.models import SubsidyClaim
 
 bp = Blueprint("subsidies", __name__)
 PER_PAGE = 25
@@ -53,9 +55,11 @@ def queue():
                    "occupation": form.occupation.data or None,
                    "key_group": form.key_group.data or None, "overdue": bool(form.overdue.data)}
     page = request.args.get("page", 1, type=int)
-    result = paginate(service.claims_query(**filters), max(page, 1), PER_PAGE)
+    result = paginate(service.claims_query(**filters, viewer=current_user), max(page, 1),
+                      PER_PAGE)
     return render_template("subsidies/queue.html", form=form, result=result,
-                           counts=service.queue_counts(), bulk_form=BulkApproveForm(),
+                           counts=service.queue_counts(current_user),
+                           bulk_form=BulkApproveForm(), scope_names=scope.names(current_user),
                            is_overdue=service.is_overdue, failed=messages.failed,
                            filter_args={k: v for k, v in request.args.items() if k != "page"})
 
@@ -71,6 +75,8 @@ def bulk_approve():
     try:
         claims = service.bulk_approve(current_user, ids)
     except ServiceError as error:
+        if error.code == "region_forbidden":
+            raise  # the 403 page: one claim of the selection is outside the officer's regions
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("subsidies.queue"))
@@ -89,6 +95,7 @@ def _claim_page(claim, form=None, status=200):
         "subsidies/claim.html", claim=claim, trainee=trainee, attendance=attendance,
         reasons=messages.reasons(claim.decision), declarations=declarations,
         files=evidence.evidence_for(trainee.id), form=form or DecisionForm(),
+        account=bank.account_of(trainee.id),
         confirm_form=ConfirmForm(), history=service.history(claim),
         action_title=messages.action_title,
         overdue=service.is_overdue(claim), key_groups=KEY_GROUPS), status
@@ -97,7 +104,7 @@ def _claim_page(claim, form=None, status=200):
 @bp.get("/subsidies/claims/<int:claim_id>")
 @role_required(OFFICER)
 def claim(claim_id: int):
-    return _claim_page(service.get_claim(claim_id))
+    return _claim_page(service.get_claim(claim_id, current_user))
 
 
 @bp.post("/subsidies/claims/<int:claim_id>/<action>")
@@ -105,7 +112,7 @@ def claim(claim_id: int):
 def decide(claim_id: int, action: str):
     if action not in ("approve", "reject"):
         raise NotFound("No such action.")
-    claim = service.get_claim(claim_id)
+    claim = service.get_claim(claim_id, current_user)
     form = DecisionForm()
     if not form.validate_on_submit():
         return _claim_page(claim, form, 422)
@@ -117,7 +124,7 @@ def decide(claim_id: int, action: str):
             form.reason.errors = list(form.reason.errors) + error.fields["reason"]
         else:
             flash(error.message, "error")
-        return _claim_page(service.get_claim(claim_id), form, error.status)
+        return _claim_page(service.get_claim(claim_id, current_user), form, error.status)
     flash(_("Claim approved.") if action == "approve" else _("Claim rejected."), "success")
     return redirect(url_for("subsidies.queue"))
 
@@ -136,6 +143,8 @@ def confirm_group(trainee_id: int, group: str):
             flash(_("Key group confirmed.") if confirmed else _("Key group refused."),
                   "success")
         except ServiceError as error:
+            if error.code == "region_forbidden":
+                raise
             db.session.rollback()
             flash(error.message, "error")
     return redirect(back)
@@ -159,13 +168,12 @@ def content_disposition(filename: str) -> str:
 
 
 @bp.get("/subsidies/batches")
-@role_required(OFFICER)
+@role_required(OFFICER, ADMIN)
 def batch_list():
-    approved = db.session.scalar(select(db.func.count()).select_from(
-        service.claims_query(status="approved").where(
-            SubsidyClaim.batch_id.is_(None)).subquery()))
-    return render_template("subsidies/batches.html", batches=batches.list_batches(),
-                           form=BatchForm(), waiting=approved)
+    waiting = batches.waiting_summary(current_user) if current_user.role == OFFICER else None
+    return render_template("subsidies/batches.html", batches=batches.list_batches(current_user),
+                           form=BatchForm(), waiting=waiting,
+                           scope_names=scope.names(current_user))
 
 
 @bp.post("/subsidies/batches")
@@ -177,40 +185,68 @@ def create_batch():
     try:
         batch = batches.create_batch(current_user)
     except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        _refused(error)
         return redirect(url_for("subsidies.batch_list"))
     flash(_("Payment batch %(id)d created.", id=batch.id), "success")
     return redirect(url_for("subsidies.batch", batch_id=batch.id))
 
 
+def _form_errors(form, error: ServiceError, fallback) -> None:
+    """Show a service's field errors on the form (unknown fields on `fallback`)."""
+    db.session.rollback()
+    for name, problems in error.fields.items():
+        target = form[name] if name in form else fallback
+        target.errors = list(target.errors) + list(problems)
+
+
+def _refused(error: ServiceError) -> None:
+    """Undo the request's changes but keep the audit row of a refused money action."""
+    db.session.rollback()
+    record_refusal(error)
+    flash(error.message, "error")
+
+
 @bp.get("/subsidies/batches/<int:batch_id>")
-@role_required(OFFICER)
+@role_required(OFFICER, ADMIN)
 def batch(batch_id: int):
-    row = batches.get_batch(batch_id)
+    row = batches.get_batch(batch_id, current_user)
     return render_template("subsidies/batch.html", batch=row, claims=batches.live_claims(row),
-                           regions=batches.totals_by_region(row), form=BatchForm())
+                           regions=batches.totals_by_region(row), form=BatchForm(),
+                           mask=current_user.role != OFFICER)
 
 
 @bp.get("/subsidies/batches/<int:batch_id>.csv")
-@role_required(OFFICER)
+@role_required(OFFICER, ADMIN)
 def batch_csv(batch_id: int):
-    row = batches.get_batch(batch_id)
-    return Response(batches.csv_bytes(row), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="payment-batch-{row.id}.csv"',
-        "Cache-Control": "no-store"})
+    row = batches.get_batch(batch_id, current_user)
+    return _download(batches.csv_bytes(row), "text/csv; charset=utf-8",
+                     f"payment-batch-{row.id}.csv")
+
+
+@bp.get("/subsidies/batches/<int:batch_id>/payroll.csv")
+@role_required(OFFICER, ADMIN)
+def batch_payroll(batch_id: int):
+    row = batches.get_batch(batch_id, current_user)
+    return _download(batches.payroll_bytes(row), "text/csv; charset=gb18030",
+                     f"payroll-batch-{row.id}.csv")
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, content_type=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 @bp.post("/subsidies/batches/<int:batch_id>/paid")
-@role_required(OFFICER)
+@role_required(OFFICER, ADMIN)
 def batch_paid(batch_id: int):
     if BatchForm().validate_on_submit():
         try:
             batches.mark_paid(current_user, batch_id)
             flash(_("Batch marked as paid."), "success")
         except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            if error.status == 403 and error.code == "region_forbidden":
+                raise
+            _refused(error)
     return redirect(url_for("subsidies.batch", batch_id=batch_id))
 
 
@@ -236,10 +272,7 @@ def policy_list():
             form.settings.errors = [_("Not valid JSON: %(msg)s", msg=str(error))]
             status = 422
         except ServiceError as error:
-            db.session.rollback()
-            for name, problems in error.fields.items():
-                target = form[name] if name in form else form.settings
-                target.errors = list(target.errors) + list(problems)
+            _form_errors(form, error, form.settings)
             status = 422
         else:
             flash(_("Policy version %(v)d saved.", v=policy.version), "success")
@@ -307,9 +340,34 @@ def mine():
     user = db.session.get(User, current_user.id)
     claims = service.claims_of(user.id)
     return render_template(
-        "subsidies/mine.html", claims=claims, form=form,
+        "subsidies/mine.html", claims=claims, form=form, account=bank.account_of(user.id),
         reasons={c.id: messages.reasons(c.decision) for c in claims},
         histories={c.id: service.history(c) for c in claims},
         action_title=messages.action_title,
         declarations=user.profile.key_groups if user.profile else [],
         files=evidence.evidence_for(user.id)), status
+
+
+@bp.route("/my/subsidies/bank-account", methods=["GET", "POST"])
+@role_required(TRAINEE)
+def bank_account():
+    """Where the subsidy is paid; changing it is audited, and a batch keeps the old one."""
+    form = BankAccountForm()
+    current = bank.account_of(current_user.id)
+    status = 200
+    if request.method == "GET" and current is not None:
+        form.bank_name.data = current.bank_name
+        form.kind.data = "account" if current.kind == "account" else ""
+    if form.validate_on_submit():
+        try:
+            bank.set_account(current_user, form.bank_name.data, form.account_number.data,
+                             form.kind.data or None)
+        except ServiceError as error:
+            _form_errors(form, error, form.account_number)
+            status = 422
+        else:
+            flash(_("Bank account saved. Subsidies will be paid to it."), "success")
+            return redirect(url_for("subsidies.mine"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("subsidies/bank_account.html", form=form, current=current), status

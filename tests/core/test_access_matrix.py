@@ -19,6 +19,9 @@ PAGES = [
     ("GET", "/teach/courses/{course}", {"*": 403, "anonymous": 302, "instructor": 200}),
     ("GET", "/menu-admin/", {"*": 403, "anonymous": 302, "officer": 200}),
     ("GET", "/admin/users", {"*": 403, "anonymous": 302, "admin": 200}),
+    ("GET", "/admin/officer-regions", {"*": 403, "anonymous": 302, "admin": 200}),
+    ("GET", "/my/subsidies/bank-account", {"*": 403, "anonymous": 302, "trainee": 200}),
+    ("GET", "/subsidies/batches", {"*": 403, "anonymous": 302, "officer": 200, "admin": 200}),
     ("GET", "/account", {"*": 200, "anonymous": 302}),
 ]
 API = [
@@ -32,6 +35,9 @@ API = [
                                                   "instructor": 200}),
     ("POST", "/api/v1/courses/{course}/enrolments", {"*": 403, "anonymous": 401,
                                                      "trainee": 201}),
+    ("PUT", "/api/v1/me/bank-account", {"*": 403, "anonymous": 401, "trainee": 422}),
+    ("GET", "/api/v1/payment-batches", {"*": 403, "anonymous": 401, "officer": 200,
+                                        "admin": 200}),
 ]
 
 
@@ -64,6 +70,6 @@ def test_api(client, world, role):
     for method, path, table in API:
         url = path.format(**world)
         response = client.open(url, method=method, headers=headers,
-                               json={} if method == "POST" else None)
+                               json={} if method in ("POST", "PUT") else None)
         assert response.status_code == expected(table, role), (role, method, url,
                                                                response.get_json())

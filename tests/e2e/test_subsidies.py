@@ -1,5 +1,6 @@
-"""An officer approves one claim, rejects another with a reason, batches, downloads the CSV and
-marks the batch paid; each trainee sees the outcome on My subsidies."""
+"""A trainee gives a bank card on a phone; an officer approves one claim and rejects another
+with a reason; a second officer batches and downloads the CSV (four eyes), the first marks the
+batch paid; each trainee sees the outcome on My subsidies."""
 
 from pathlib import Path
 
@@ -25,6 +26,22 @@ def test_officer_reviews_batches_and_trainees_see_outcomes(live_server, browser,
     ok_claim = claim_of(issue(good, course))
     no_claim = claim_of(issue(bad, course))
     officer = make_user("officer")
+    second = make_user("officer")
+
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})
+    mobile = phone.new_page()
+    login(mobile, live_server, good)
+    mobile.goto(live_server + "/my/subsidies/bank-account")
+    assert mobile.get_attribute("input[name=account_number]", "inputmode") == "numeric"
+    mobile.fill("input[name=bank_name]", "中国农业银行")
+    mobile.fill("input[name=account_number]", "6200 0000 0000 0005")
+    mobile.click("#save-bank-account")
+    mobile.wait_for_selector("#bank-masked")
+    assert mobile.inner_text("#bank-masked").endswith("0005")
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 360
+    mobile.screenshot(path=str(artifacts_dir / "bank-account-phone.png"), full_page=True)
+    phone.close()
+
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("dialog", lambda dialog: dialog.accept())
@@ -44,12 +61,23 @@ def test_officer_reviews_batches_and_trainees_see_outcomes(live_server, browser,
     page.wait_for_url(live_server + "/subsidies/")
 
     page.goto(live_server + "/subsidies/batches")
-    page.click("#create-batch")
-    page.wait_for_selector("#download-csv")
-    with page.expect_download() as info:
-        page.click("#download-csv")
+    assert page.locator("#waiting-own").count() == 1  # four eyes: not this officer's to batch
+
+    other_officer = browser.new_context(locale="zh-CN")
+    batcher = other_officer.new_page()
+    login(batcher, live_server, second)
+    batcher.goto(live_server + "/subsidies/batches")
+    batcher.click("#create-batch")
+    batcher.wait_for_selector("#download-csv")
+    with batcher.expect_download() as info:
+        batcher.click("#download-csv")
     text = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert "钱多多" in text and good.profile.id_number in text and "孙少平" not in text
+    assert "6200000000000005" in text
+    batch_url = batcher.url
+    other_officer.close()
+
+    page.goto(batch_url)
     page.click("#mark-paid")
     page.wait_for_selector(".tag-paid")
     page.screenshot(path=str(artifacts_dir / "subsidies-batch.png"), full_page=True)

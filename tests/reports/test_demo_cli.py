@@ -2,9 +2,10 @@
 
 from sqlalchemy import func, select
 
+from accounts import scope
 from core.extensions import db
 from reports import service
-from reports.models import DemandOrder, EmploymentRecord, OfficerRegion, Target
+from reports.models import DemandOrder, EmploymentRecord, Target
 
 
 def test_demo_load_shows_targets_follow_up_and_an_order(runner):
@@ -26,9 +27,18 @@ def test_demo_load_shows_targets_follow_up_and_an_order(runner):
 def test_officer_region_cli(runner, officer):
     result = runner.invoke(args=["reports", "officer-region", officer.email, "330400"])
     assert result.exit_code == 0, result.output
-    assert db.session.get(OfficerRegion, officer.id).region_code == "330400"
+    assert scope.regions_of(officer) == ("330400",)
+    assert "嘉兴市" in result.output
     assert runner.invoke(args=["reports", "officer-region", officer.email, "33"]).exit_code != 0
     assert runner.invoke(args=["reports", "officer-region", "nobody@x.cn"]).exit_code != 0
+    # several regions at once; a district inside a chosen city adds nothing
+    result = runner.invoke(args=["reports", "officer-region", officer.email, "330400",
+                                 "330482", "430100"])
+    assert result.exit_code == 0, result.output
+    assert scope.regions_of(officer) == ("330400", "430100")
+    assert runner.invoke(args=["reports", "officer-region", officer.email,
+                               "999999"]).exit_code != 0
+    assert scope.regions_of(officer) == ("330400", "430100")
     runner.invoke(args=["reports", "officer-region", officer.email])
     db.session.expire_all()
-    assert db.session.get(OfficerRegion, officer.id) is None
+    assert scope.regions_of(officer) == ()

@@ -77,3 +77,21 @@ def claim_of(certificate, kind: str = "certificate") -> SubsidyClaim:
 def make_due(claim: SubsidyClaim, days_ago: int = 20) -> None:
     claim.due_at = now_utc() - timedelta(days=days_ago)
     db.session.commit()
+
+
+# Luhn-valid UnionPay test card numbers (published by card networks' test suites).
+CARDS = ("6200000000000005", "6205500000000000004", "6250941006528599")
+
+
+def give_bank_account(trainee, number: str = CARDS[0], bank_name: str = "中国农业银行"):
+    """A bank account on file, as the trainee would save it under My subsidies."""
+    from subsidies import bank
+
+    bank.set_account(trainee, bank_name, number)
+    db.session.commit()
+
+
+@pytest.fixture
+def officer2(make_user):
+    """A second officer (four eyes: batches what the first approved, and so on)."""
+    return make_user("officer", name="Second Officer")

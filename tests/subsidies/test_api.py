@@ -9,17 +9,20 @@ from core.audit import AuditLog
 from core.extensions import db
 from subsidies.models import PaymentBatch, SubsidyClaim
 from tests import factories
-from tests.subsidies.conftest import claim_of, issue
+from tests.subsidies.conftest import claim_of, give_bank_account, issue
 
 
 @pytest.fixture
-def setup(policy, attendance, officer):
+def setup(policy, attendance, officer, officer2):
     alice = factories.make_user("trainee", name="张三", confirmed_groups=["rural_migrant"])
     bob = factories.make_user("trainee", name="李四", confirmed_groups=["laid_off"])
+    give_bank_account(alice)
+    give_bank_account(bob, "6205500000000000004", "中国工商银行")
     course = factories.make_course(required_hours=64)
     a = claim_of(issue(alice, course))
     b = claim_of(issue(bob, course))
-    return {"alice": alice, "bob": bob, "a": a, "b": b, "officer": officer}
+    return {"alice": alice, "bob": bob, "a": a, "b": b, "officer": officer,
+            "officer2": officer2}
 
 
 def test_officer_lists_claims_by_status(client, setup):
@@ -94,14 +97,16 @@ def test_payment_batch_csv_and_paid(client, setup):
     for key in ("a", "b"):
         client.post(f"/api/v1/claims/{setup[key].id}/decision", json={"approve": True},
                     headers=headers)
-    created = client.post("/api/v1/payment-batches", json={}, headers=headers)
+    # four eyes: the approver does not batch; the second officer does, the first pays
+    second = factories.api_headers(client, setup["officer2"])
+    created = client.post("/api/v1/payment-batches", json={}, headers=second)
     assert created.status_code == 201
     batch = created.get_json()
     assert sorted(batch["claims"]) == sorted([setup["a"].id, setup["b"].id])
     assert batch["total_fen"] == 140000
     listed = client.get("/api/v1/claims?status=approved", headers=headers).get_json()
     assert {c["batch_id"] for c in listed["items"]} == {batch["id"]}
-    assert client.post("/api/v1/payment-batches", json={}, headers=headers).status_code == 409
+    assert client.post("/api/v1/payment-batches", json={}, headers=second).status_code == 409
     response = client.get(f"/api/v1/payment-batches/{batch['id']}.csv", headers=headers)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
@@ -133,10 +138,10 @@ def test_batch_with_named_claims(client, setup):
     assert unknown.status_code == 422
     assert db.session.scalar(db.select(db.func.count()).select_from(PaymentBatch)) == 0
     ok = client.post("/api/v1/payment-batches", json={"claim_ids": [setup["a"].id]},
-                     headers=headers)
+                     headers=factories.api_headers(client, setup["officer2"]))
     assert ok.status_code == 201 and ok.get_json()["claims"] == [setup["a"].id]
     twice = client.post("/api/v1/payment-batches", json={"claim_ids": [setup["a"].id]},
-                        headers=headers)
+                        headers=factories.api_headers(client, setup["officer2"]))
     assert twice.status_code == 409
 
 
@@ -153,7 +158,8 @@ EXPECTED = {  # role -> statuses per endpoint above (201/409 only matter as "all
     "instructor": [403, 403, 403, 403, 403, 403],
     "enterprise": [403, 403, 403, 403, 403, 403],
     "admin": [403, 403, 403, 403, 403, 403],
-    "officer": [200, 403, 200, 201, 200, 200],
+    # the officer approved claim a just before: four eyes refuses them batching it
+    "officer": [200, 403, 200, 403, 200, 200],
     None: [401, 401, 401, 401, 401, 401],
 }
 

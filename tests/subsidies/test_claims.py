@@ -141,17 +141,19 @@ def _revoke(certificate):
     db.session.commit()
 
 
-def test_revocation_rejects_unpaid_and_flags_paid(policy, attendance, officer):
+def test_revocation_rejects_unpaid_and_flags_paid(policy, attendance, officer, officer2):
     from subsidies import batches, service
+    from tests.subsidies.conftest import give_bank_account
 
     trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    give_bank_account(trainee)
     unpaid = issue(trainee, factories.make_course())
     paid = issue(trainee, factories.make_course())
     in_batch = issue(trainee, factories.make_course())
     for cert in (paid, in_batch):
         service.decide_claim(officer, claim_of(cert).id, True, None)
-    batches.mark_paid(officer, batches.create_batch(officer, [claim_of(paid).id]).id)
-    batch = batches.create_batch(officer, [claim_of(in_batch).id])
+    batches.mark_paid(officer, batches.create_batch(officer2, [claim_of(paid).id]).id)
+    batch = batches.create_batch(officer2, [claim_of(in_batch).id])
     db.session.commit()
     for cert in (unpaid, paid, in_batch):
         _revoke(cert)

@@ -123,15 +123,18 @@ def test_parallel_decisions_decide_once(app, policy, attendance, officer):
     assert db.session.get(SubsidyClaim, claim_id).status == wins[0]
 
 
-def test_parallel_batches_take_each_claim_once(app, policy, attendance, officer):
+def test_parallel_batches_take_each_claim_once(app, policy, attendance, officer, officer2):
+    from tests.subsidies.conftest import give_bank_account
+
     ids = []
     for _ in range(3):
         trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+        give_bank_account(trainee)
         claim = claim_of(issue(trainee, factories.make_course()))
         service.decide_claim(officer, claim.id, True, None)
         ids.append(claim.id)
     db.session.commit()
-    officer_id = officer.id
+    officer_id = officer2.id  # four eyes: not the approver
 
     def batch(barrier):
         from accounts.models import User

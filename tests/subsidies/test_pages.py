@@ -8,7 +8,7 @@ import pytest
 from core.extensions import db
 from subsidies.models import SubsidyClaim, SubsidyPolicy
 from tests import factories
-from tests.subsidies.conftest import claim_of, issue, make_due
+from tests.subsidies.conftest import claim_of, give_bank_account, issue, make_due
 
 
 @pytest.fixture
@@ -55,8 +55,10 @@ def test_claim_page_reject_needs_reason_then_approve_flow(app, officer, claims):
     assert db.session.get(SubsidyClaim, claim_id).status == "approved"
 
 
-def test_bulk_approve_and_batch_pages(app, officer, claims, attendance):
+def test_bulk_approve_and_batch_pages(app, officer, officer2, claims, attendance):
     extra = factories.make_user("trainee", confirmed_groups=["veteran"])
+    give_bank_account(extra)
+    give_bank_account(claims["alice"], "6250941006528599")
     second = claim_of(issue(extra, factories.make_course()))
     client = officer_client(app, officer)
     token = factories.csrf_token(client, "/subsidies/")
@@ -65,10 +67,13 @@ def test_bulk_approve_and_batch_pages(app, officer, claims, attendance):
     assert response.status_code == 302
     assert {db.session.get(SubsidyClaim, i).status for i in (claims["ok"].id, second.id)} == {
         "approved"}
-    token = factories.csrf_token(client, "/subsidies/batches")
-    created = client.post("/subsidies/batches", data={"csrf_token": token})
+    # four eyes: the second officer batches what the first approved
+    second_client = officer_client(app, officer2)
+    token2 = factories.csrf_token(second_client, "/subsidies/batches")
+    created = second_client.post("/subsidies/batches", data={"csrf_token": token2})
     assert created.status_code == 302
     batch_url = created.headers["Location"]
+    token = factories.csrf_token(client, "/subsidies/batches")
     html = client.get(batch_url).get_data(as_text=True)
     assert "¥1,400.00" in html
     download = client.get(batch_url + ".csv")
