@@ -54,3 +54,14 @@ def test_staff_keep_the_public_home_page(client, officer):
     response = client.get("/")
     assert response.status_code == 200
     assert 'id="next-steps"' not in response.get_data(as_text=True)
+
+
+def test_home_offers_the_open_exam_to_an_eligible_trainee(client, trainee, instructor):
+    from tests.exams.helpers import setup_exam
+
+    exam = setup_exam(instructor, trainee)
+    login(client, trainee)
+    client.get("/lang/en")
+    html = client.get("/").get_data(as_text=True)
+    assert f"The exam “{exam.title}” is open until" in html
+    assert f"/exams/{exam.id}" in html
