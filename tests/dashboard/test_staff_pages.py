@@ -80,3 +80,38 @@ def test_admin_user_search_and_pages(client, make_user):
     assert "学员07" in found and "学员08" not in found
     literal = client.get("/admin/users?q=100%25").get_data(as_text=True)
     assert "张100%" in literal and "学员01" not in literal
+
+
+def test_certificate_list_filters_by_status(client, officer, trainee, make_course):
+    from certificates.models import Certificate
+
+    course = make_course()
+    for serial, status, expires in (("SB00000000000000001A", "valid", None),
+                                    ("SB00000000000000002B", "revoked", None),
+                                    ("SB00000000000000003C", "valid",
+                                     now_utc() - timedelta(days=1))):
+        db.session.add(Certificate(serial=serial, trainee_id=trainee.id, course_id=course.id,
+                                   occupation_id=course.occupation_id, level=5,
+                                   certificate_type="skill_level", status=status,
+                                   issued_at=now_utc() - timedelta(days=400),
+                                   expires_at=expires, training_hours=60,
+                                   holder_name=trainee.name,
+                                   revoked_reason="伪造" if status == "revoked" else None))
+    db.session.commit()
+    login(client, officer)
+    valid = client.get("/certificates/manage?status=valid").get_data(as_text=True)
+    assert "SB00000000000000001A" in valid and "SB00000000000000002B" not in valid
+    assert "SB00000000000000003C" not in valid  # past its expiry date
+    expired = client.get("/certificates/manage?status=expired").get_data(as_text=True)
+    assert "SB00000000000000003C" in expired and "SB00000000000000001A" not in expired
+    revoked = client.get("/certificates/manage?status=revoked").get_data(as_text=True)
+    assert "SB00000000000000002B" in revoked and "SB00000000000000001A" not in revoked
+
+
+def test_orders_and_jobs_filter_by_status(client, officer):
+    login(client, officer)
+    for path in ("/orders", "/employment/review"):
+        html = client.get(path + "?status=cancelled").get_data(as_text=True)
+        assert 'id="status-filter"' in html
+    html = client.get("/orders?status=cancelled").get_data(as_text=True)
+    assert '<option value="cancelled" selected>' in html
