@@ -63,9 +63,14 @@ run: install
 	$(FLASK) demo load --if-empty
 	PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
+## node_modules: test-only browser tools from the npm registry (axe-core for tests/e2e)
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 ## test: the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
 test: PKGS := $(TEST_PACKAGES)
-test: install-test
+test: install-test node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
@@ -76,4 +81,4 @@ bench: install-test
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

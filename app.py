@@ -10,7 +10,7 @@ from core.config import load_config
 
 # Feature folders in dependency order: demo data, blueprints and catalogues load in this order.
 FEATURES = ("core", "accounts", "courses", "attendance", "certificates", "subsidies", "exams",
-            "reports")
+            "reports", "dashboard")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts import idcard
@@ -145,8 +145,16 @@ def change_password(user: User, current: str, new: str) -> None:
     audit.record(user, "user.password_changed", user)
 
 
-def list_users(role: str | None = None):
+def list_users(role: str | None = None, query: str | None = None):
+    """Users ordered by role then id; `query` matches part of the name, email or phone."""
     stmt = select(User).order_by(User.role, User.id)
     if role in ROLES:
         stmt = stmt.where(User.role == role)
+    query = (query or "").strip()
+    if query:
+        # % and _ typed by the admin are literal characters, not wildcards.
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(User.name.ilike(pattern, escape="\\"),
+                              User.email.ilike(pattern, escape="\\"),
+                              User.phone.ilike(pattern, escape="\\")))
     return stmt

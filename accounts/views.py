@@ -7,13 +7,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 from accounts import service
 from accounts.forms import LoginForm, PasswordChangeForm, RegistrationForm, StaffForm
 from accounts.models import ROLE_TITLES
+from core.api import paginate
 from core.auth import ADMIN, STAFF_ROLES, role_required
 from core.errors import ServiceError
-from core.extensions import db, limiter
+from core.extensions import limiter
 from core.forms import choices, show_service_error
 from core.views import safe_next
 
 bp = Blueprint("accounts", __name__)
+USERS_PER_PAGE = 50
 
 
 
@@ -96,6 +98,12 @@ def admin_users():
         else:
             flash(_("Account %(email)s created.", email=user.email), "success")
             return redirect(url_for("accounts.admin_users"))
-    users = db.session.scalars(service.list_users(request.args.get("role"))).all()
+    query = request.args.get("q", "")[:100]
+    role = request.args.get("role") or ""
+    number = min(max(request.args.get("page", 1, type=int), 1), 10**6)
+    page = paginate(service.list_users(role, query), number, USERS_PER_PAGE)
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/admin_users.html", form=form, users=users), status
+    return render_template("accounts/admin_users.html", form=form, users=page["items"],
+                           page=page, pages=max((page["total"] + USERS_PER_PAGE - 1)
+                                                // USERS_PER_PAGE, 1),
+                           query=query, role=role, roles=ROLE_TITLES), status

@@ -17,7 +17,7 @@ DEFAULTS = {
 
 
 def init_app(app) -> None:
-    from attendance import api, cli, media_views, models, service, views  # noqa: F401
+    from attendance import api, classroom, cli, media_views, models, service, views  # noqa: F401
     from core import nav
     from core.api import register
 

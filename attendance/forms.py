@@ -38,7 +38,8 @@ class OfflineSessionForm(FlaskForm):
 
 class CheckForm(FlaskForm):
     code = StringField(_l("Code on the screen"), validators=[
-        DataRequired(), Regexp(r"^\d{6}$", message=_l("The code has 6 digits."))])
+        DataRequired(), Regexp(r"^\d{6}$", message=_l("The code has 6 digits."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 6})
 
 
 class CheckOutForm(CheckForm):

@@ -3,8 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from certificates.models import STATUSES
+from core.forms import choices
 
 
 class SerialForm(FlaskForm):
@@ -41,3 +44,5 @@ class ListFilterForm(FlaskForm):
 
     q = StringField(_l("Serial or name"), validators=[Optional(), Length(max=100)])
     exam_id = StringField(_l("Exam id"), validators=[Optional(), Regexp(r"^\d{1,9}$")])
+    status = SelectField(_l("Status"), validators=[Optional()], choices=choices(
+        [("", _l("All"))] + list(STATUSES.items())))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts import scope
@@ -55,6 +55,18 @@ def by_serial(serial: str) -> Certificate:
     if cert is None:
         raise NotFound(_("No certificate has this serial number."), code="certificate_not_found")
     return cert
+
+
+def status_clause(status: str, now: datetime | None = None):
+    """SQL condition for a certificate's status as `effective_status` reads it."""
+    now = now or now_utc()
+    past_expiry = and_(Certificate.expires_at.is_not(None), Certificate.expires_at <= now)
+    if status == "valid":
+        return and_(Certificate.status == "valid", ~past_expiry)
+    if status == "expired":
+        return or_(Certificate.status == "expired",
+                   and_(Certificate.status == "valid", past_expiry))
+    return Certificate.status == status
 
 
 def effective_status(cert: Certificate, now: datetime | None = None) -> str:

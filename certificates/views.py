@@ -130,6 +130,8 @@ def manage():
                                   Certificate.holder_name.like(like)))
         if form.exam_id.data:
             stmt = stmt.where(Certificate.exam_id == int(form.exam_id.data))
+        if form.status.data:
+            stmt = stmt.where(service.status_clause(form.status.data))
     from core.api import paginate
 
     page_number = max(request.args.get("page", 1, type=int), 1)

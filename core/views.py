@@ -20,6 +20,10 @@ def safe_next(target: str | None, default: str) -> str:
 
 @bp.get("/")
 def index():
+    # A feature may give a role its own home page (the trainee dashboard); core names none.
+    home = current_app.extensions.get("skillbridge_home", {})
+    if current_user.is_authenticated and current_user.role in home:
+        return home[current_user.role]()
     return render_template("core/index.html", user=current_user)
 
 

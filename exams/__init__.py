@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app) -> None:
     from core import nav
     from core.api import register
-    from exams import api, bank_api, cli, models, teach_views, views  # noqa: F401
+    from exams import api, bank_api, cli, models, teach_edit_views, teach_views, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     register(app, api.blp)

@@ -42,6 +42,14 @@ class QuestionForm(FlaskForm):
     explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=5000)])
 
 
+class PracticalTaskForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    instructions = TextAreaField(_l("Instructions for the trainee"),
+                                 validators=[Optional(), Length(max=5000)])
+    rubric = TextAreaField(_l("Rubric: one criterion per line, “criterion | points | what earns "
+                              "them”"), validators=[DataRequired(), Length(max=10000)])
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV or JSON file"), validators=[
         FileRequired(), FileAllowed(["csv", "json"], _l("CSV or JSON only."))])

@@ -220,6 +220,27 @@ def add_practical_task(user, bank: QuestionBank, data: dict) -> PracticalTask:
     return task
 
 
+def update_practical_task(user, task: PracticalTask, data: dict) -> PracticalTask:
+    """Edit a task and its rubric; exams already made keep the rubric they copied."""
+    require_bank_owner(get_bank(task.bank_id), user)
+    title = (data.get("title") or "").strip()
+    if not title:
+        raise Invalid(_("Some fields are invalid."), fields={"title": [_("Give a title.")]})
+    values = {"title": title, "instructions": (data.get("instructions") or "").strip(),
+              "rubric": clean_rubric(data.get("rubric"))}
+    before, after = audit.changes(task, list(values), values)
+    if after:
+        audit.record(user, "practical_task.updated", task, before=before, after=after)
+    return task
+
+
+def get_practical_task(task_id: int) -> PracticalTask:
+    task = db.session.get(PracticalTask, task_id)
+    if task is None:
+        raise NotFound(_("No such practical task."))
+    return task
+
+
 def practical_tasks(bank: QuestionBank) -> list[PracticalTask]:
     return db.session.scalars(select(PracticalTask).where(PracticalTask.bank_id == bank.id)
                               .order_by(PracticalTask.id)).all()

@@ -61,7 +61,10 @@ class EmploymentForm(FlaskForm):
 class FollowUpNoteForm(FlaskForm):
     trainee_id = IntegerField(validators=[DataRequired()])
     course_id = IntegerField(validators=[Optional()])
-    outcome = SelectField(_l("Outcome"), choices=choices(FOLLOW_UP_OUTCOMES.items()))
+    # No default: a call note must say what the officer actually heard.
+    outcome = SelectField(_l("Outcome"), validators=[DataRequired()],
+                          choices=choices([("", _l("Choose the outcome"))]
+                                          + list(FOLLOW_UP_OUTCOMES.items())))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 

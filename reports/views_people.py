@@ -22,7 +22,12 @@ from reports.forms import (
     OrderForm,
     choices,
 )
-from reports.models import DISPATCH_STATUSES, EMPLOYMENT_STATUSES, ORDER_STATUSES
+from reports.models import (
+    DISPATCH_STATUSES,
+    EMPLOYMENT_STATUSES,
+    ORDER_STATUSES,
+    DemandOrder,
+)
 from reports.views import bp, occupation_choices
 
 WAGE_FIELDS = {"monthly_wage_fen": "monthly_wage", "wage_fen": "wage"}
@@ -61,18 +66,22 @@ def my_employment():
 @bp.get("/employment/review")
 @role_required(OFFICER, ENTERPRISE)
 def review_employment():
+    status = request.args.get("status") if request.args.get("status") in \
+        EMPLOYMENT_STATUSES else None
     if current_user.role == ENTERPRISE:
         from reports.models import EmploymentRecord
 
         stmt = (select(EmploymentRecord).where(EmploymentRecord.employer_user_id ==
                                                current_user.id)
                 .order_by(EmploymentRecord.id.desc()))
+        if status:
+            stmt = stmt.where(EmploymentRecord.status == status)
     else:
-        stmt = service.employment_query(service.officer_region(current_user))
+        stmt = service.employment_query(service.officer_region(current_user), status)
     number = max(request.args.get("page", 1, type=int), 1)
     page = paginate(stmt, number, 30)
     return render_template("reports/review_employment.html", page=page, form=ActionForm(),
-                           statuses=EMPLOYMENT_STATUSES,
+                           statuses=EMPLOYMENT_STATUSES, status_shown=status or "",
                            pages=max((page["total"] + 29) // 30, 1))
 
 
@@ -113,10 +122,14 @@ def orders_page():
                       "success")
                 return redirect(url_for("reports.order_detail", order_id=order.id))
     number = max(request.args.get("page", 1, type=int), 1)
-    page = paginate(orders.orders_for(current_user), number, 20, payloads.order)
+    shown = request.args.get("status") if request.args.get("status") in ORDER_STATUSES else ""
+    stmt = orders.orders_for(current_user)
+    if shown:
+        stmt = stmt.where(DemandOrder.status == shown)
+    page = paginate(stmt, number, 20, payloads.order)
     status = 422 if form is not None and form.errors else 200
     return render_template("reports/orders.html", form=form, page=page,
-                           statuses=ORDER_STATUSES,
+                           statuses=ORDER_STATUSES, status_shown=shown,
                            pages=max((page["total"] + 19) // 20, 1)), status
 
 

@@ -16,7 +16,8 @@ class QueueFilterForm(FlaskForm):
 
     status = SelectField(_l("Status"), validators=[Optional()], choices=choices([
         ("pending", _l("Pending review")), ("approved", _l("Approved")),
-        ("rejected", _l("Rejected")), ("paid", _l("Paid")), ("", _l("All"))]))
+        ("in_batch", _l("Approved, in a payment batch")), ("rejected", _l("Rejected")),
+        ("ineligible", _l("Not eligible")), ("paid", _l("Paid")), ("", _l("All"))]))
     region = StringField(_l("Region code"), validators=[Optional(), Regexp(r"^\d{2,6}$")])
     occupation = SelectField(_l("Occupation"), validators=[Optional()])
     key_group = SelectField(_l("Key group"), validators=[Optional()],
