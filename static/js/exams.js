@@ -155,7 +155,8 @@
     submitting = true;
     closed = true;
     submitButton.disabled = true;
-    statusLine.textContent = app.dataset.msgSubmitting;
+    var submitStatus = document.getElementById("submit-status");
+    submitStatus.textContent = app.dataset.msgSubmitting;
     fetch(form.action, {method: "POST", credentials: "same-origin", body: new FormData(form)})
       .then(function (response) {
         var path = new URL(response.url, window.location.href).pathname;
@@ -168,7 +169,7 @@
         submitting = false;
         closed = false;
         submitButton.disabled = false;
-        statusLine.textContent = app.dataset.msgSubmitFailed;
+        submitStatus.textContent = app.dataset.msgSubmitFailed;
         Object.keys(pending).forEach(send);
       });
   });

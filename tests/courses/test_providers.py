@@ -121,6 +121,12 @@ def test_exam_of_an_unapproved_course_is_closed_until_an_officer_approves(
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "course_not_approved"
     assert count(Attempt) == 0
+    factories.login(client, trainee)
+    page = client.get(f"/exams/{exam.id}").get_data(as_text=True)
+    assert 'id="approval-pending"' in page and 'id="start-attempt"' not in page
+    token = csrf_token(client, f"/exams/{exam.id}")
+    client.post(f"/exams/{exam.id}/start", data={"csrf_token": token})
+    assert count(Attempt) == 0
 
     # Neither the course's instructor nor a trainee may approve.
     assert client.post(f"/api/v1/courses/{course.id}/approve",
@@ -135,6 +141,7 @@ def test_exam_of_an_unapproved_course_is_closed_until_an_officer_approves(
         "id": officer.id, "name": officer.name}
     row = db.session.scalar(select(AuditLog).where(AuditLog.action == "course.approved"))
     assert row.actor_id == officer.id and row.target_id == str(course.id)
+    assert 'id="start-attempt"' in client.get(f"/exams/{exam.id}").get_data(as_text=True)
     started = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=trainee_h)
     assert started.status_code == 201
 
