@@ -365,6 +365,8 @@ def measure(label: str, env: dict) -> list[str]:
 
 
 def run() -> list[str]:
+    from bench.production import production_env
+
     rows = []
     targets = [("SQLite", None)]
     pg = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -384,8 +386,7 @@ def run() -> list[str]:
     try:
         for label, url in targets:
             instance = tempfile.mkdtemp(prefix="sb-bench-att-")
-            env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance,
-                   "SKILLBRIDGE_ENV": "production", "SECRET_KEY": secrets.token_hex(16),
+            env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, **production_env(),
                    "DATABASE_URL": url or f"sqlite:///{instance}/bench.db",
                    "PYTHONPATH": str(ROOT)}
             env.pop("REDIS_URL", None)

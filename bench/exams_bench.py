@@ -190,14 +190,16 @@ def lost_answers(env: dict, sent: dict) -> tuple[int, int, int]:
 def run() -> list[str]:
     from sqlalchemy import create_engine, make_url, text
 
+    from bench.production import production_env
+
     pg = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     admin = create_engine(pg, isolation_level="AUTOCOMMIT")
     name = f"sb_exam_bench_{secrets.token_hex(4)}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     instance = tempfile.mkdtemp(prefix="sb-exam-bench-")
-    env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, "SKILLBRIDGE_ENV": "production",
-           "SECRET_KEY": secrets.token_hex(16), "API_TOKEN_TTL_SECONDS": "86400",
+    env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, **production_env(),
+           "API_TOKEN_TTL_SECONDS": "86400",
            "DATABASE_URL": make_url(pg).set(database=name).render_as_string(
                hide_password=False)}
     env.pop("REDIS_URL", None)

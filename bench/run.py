@@ -104,6 +104,8 @@ def serve_and_measure(label: str, env: dict) -> list[str]:
 
 
 def catalogue_bench() -> list[str]:
+    from bench.production import production_env
+
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     rows = []
@@ -124,8 +126,7 @@ def catalogue_bench() -> list[str]:
     try:
         for label, url in targets:
             instance = tempfile.mkdtemp(prefix="sb-bench-")
-            env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, "SKILLBRIDGE_ENV":
-                   "production", "SECRET_KEY": secrets.token_hex(16),
+            env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, **production_env(),
                    "DATABASE_URL": url or f"sqlite:///{instance}/bench.db"}
             env.pop("REDIS_URL", None)
             print(f"preparing {label}: demo + {COURSES} courses ...", flush=True)

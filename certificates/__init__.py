@@ -4,7 +4,18 @@ import os
 
 from flask_babel import lazy_gettext as _l
 
+from core.config import ConfigError
+
 _connected = False
+
+
+def _serving() -> bool:
+    """True unless a `flask` command other than `run` is loading the app: those (keygen
+    first of all) must work before a key exists; WSGI servers and `flask run` serve."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.command.name == "run"
 
 
 def _on_exam_passed(sender, *, trainee_id, course_id, exam_id, attempt_id, actor=None, **_kw):
@@ -31,6 +42,12 @@ def init_app(app) -> None:
     development = app.config.get("ENV_NAME") == "development" or app.config.get("TESTING")
     store = keys.load(app, create=bool(development))
     if store.private is None:
+        if not development and _serving():
+            # Without a key every passing submit would fail: refuse to serve at all.
+            raise ConfigError(
+                "No certificate signing key in production: run `flask --app app certificates "
+                "keygen` (writes the key under the instance folder's certificate_keys/) or set "
+                "CERTIFICATE_SIGNING_KEY (Ed25519 private key, PEM) and CERTIFICATE_KEY_ID.")
         app.logger.warning("No certificate signing key: issuing will fail until "
                            "`flask certificates keygen` runs or CERTIFICATE_SIGNING_KEY is set.")
     app.extensions["certificate_keys"] = store

@@ -5,11 +5,12 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from core.api import PageArgs, api_blueprint, paginate
-from core.auth import INSTRUCTOR, TRAINEE, api_auth, current_api_user
+from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
 from core.timeutil import iso
-from courses import service
+from courses import providers, service
 from courses.models import Course, Institution, Occupation, Platform
 from courses.schemas import (
+    AssignInstructorSchema,
     CourseCreateSchema,
     CourseDetailSchema,
     CourseUpdateSchema,
@@ -22,6 +23,7 @@ from courses.schemas import (
     MyEnrolmentPageSchema,
     OccupationPageSchema,
     PlatformPageSchema,
+    ProviderInstructorsSchema,
 )
 
 blp = api_blueprint("courses_api", __name__, "Training menu, courses, lessons, enrolment")
@@ -42,8 +44,16 @@ def course_brief(course: Course) -> dict:
     }
 
 
+def approval_payload(course: Course) -> dict:
+    by = course.approved_by
+    return {"needed": course.issues_certificates, "approved": course.approved_at is not None,
+            "approved_at": iso(course.approved_at),
+            "approved_by": {"id": by.id, "name": by.name} if by is not None else None}
+
+
 def course_detail(course: Course) -> dict:
-    return {**course_brief(course), "description_html": course.description_html,
+    return {**course_brief(course), "approval": approval_payload(course),
+            "description_html": course.description_html,
             "attendance_threshold": course.attendance_threshold,
             "required_minutes": course.required_minutes,
             "lessons": [lesson_payload(lesson) for lesson in course.lessons]}
@@ -171,3 +181,59 @@ def institutions(args):
     return paginate(stmt, args["page"], args["per_page"], lambda i: {
         k: getattr(i, k) for k in ("id", "name", "region_code", "licence_number", "active")})
 
+
+
+@blp.route("/courses/<int:course_id>/approve", methods=["POST"])
+@api_auth(OFFICER)
+@blp.response(200, CourseDetailSchema)
+def approve_course(course_id):
+    """Approve a course to issue certificates: its exams can be started from now on."""
+    user = current_api_user()
+    return course_detail(providers.approve(user, service.get_course(course_id, user)))
+
+
+@blp.route("/courses/<int:course_id>/approval", methods=["DELETE"])
+@api_auth(OFFICER)
+@blp.response(200, CourseDetailSchema)
+def withdraw_approval(course_id):
+    """Withdraw the approval: no new exam attempts until an officer approves again."""
+    user = current_api_user()
+    return course_detail(providers.withdraw_by_officer(user, service.get_course(course_id, user)))
+
+
+def _instructors_payload(kind: str, provider_id: int) -> dict:
+    provider = providers.get_provider(kind, provider_id)
+    return {"kind": kind, "id": provider.id, "name": provider.name,
+            "instructors": [{"id": u.id, "name": u.name}
+                            for u in providers.instructors_of(kind, provider.id)]}
+
+
+def _provider_routes(kind: str, plural: str) -> None:
+    """GET/POST /<plural>/{id}/instructors and DELETE .../{user_id}, for officers."""
+
+    def listing(provider_id):
+        return _instructors_payload(kind, provider_id)
+
+    def assign(args, provider_id):
+        providers.assign_instructor(current_api_user(), kind, provider_id, args["user_id"])
+        return _instructors_payload(kind, provider_id)
+
+    def remove(provider_id, user_id):
+        providers.remove_instructor(current_api_user(), kind, provider_id, user_id)
+        return _instructors_payload(kind, provider_id)
+
+    listing.__doc__ = f"Instructors who may publish under this {kind}."
+    assign.__doc__ = f"Assign an instructor to this {kind} (idempotent)."
+    remove.__doc__ = f"Take an instructor off this {kind}."
+    path = f"/{plural}/<int:provider_id>/instructors"
+    blp.route(path, methods=["GET"], endpoint=f"{kind}_instructors")(
+        api_auth(OFFICER)(blp.response(200, ProviderInstructorsSchema)(listing)))
+    blp.route(path, methods=["POST"], endpoint=f"assign_{kind}_instructor")(
+        api_auth(OFFICER)(blp.arguments(AssignInstructorSchema)(
+            blp.response(200, ProviderInstructorsSchema)(assign))))
+    blp.route(path + "/<int:user_id>", methods=["DELETE"], endpoint=f"remove_{kind}_instructor")(
+        api_auth(OFFICER)(blp.response(200, ProviderInstructorsSchema)(remove)))
+
+
+_provider_routes("institution", "institutions")
+_provider_routes("platform", "platforms")

@@ -5,11 +5,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from accounts.models import User
 from core.auth import OFFICER, role_required
 from core.errors import ServiceError
 from core.extensions import db
-from courses import curation
-from courses.forms import ImportForm, InstitutionForm, OccupationForm, PlatformForm
+from courses import curation, providers
+from courses.forms import (
+    AssignInstructorForm,
+    ImportForm,
+    InstitutionForm,
+    OccupationForm,
+    PlatformForm,
+)
 from courses.models import Institution, Occupation, Platform
 
 bp = Blueprint("curation", __name__, url_prefix="/menu-admin")
@@ -19,6 +26,10 @@ FORMS = {"platform": PlatformForm, "institution": InstitutionForm, "occupation":
 
 def _page(forms: dict | None = None, import_form=None, import_errors=None, status=200):
     forms = forms or {}
+    instructors = db.session.scalars(select(User).where(User.role == "instructor")
+                                     .order_by(User.name)).all()
+    assign_form = AssignInstructorForm(prefix="assign")
+    assign_form.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u in instructors]
     return render_template(
         "courses/curation.html",
         platforms=db.session.scalars(select(Platform).order_by(Platform.name)).all(),
@@ -26,7 +37,11 @@ def _page(forms: dict | None = None, import_form=None, import_errors=None, statu
         occupations=db.session.scalars(select(Occupation).order_by(Occupation.code)).all(),
         forms={kind: forms.get(kind) or cls(prefix=kind) for kind, cls in FORMS.items()},
         import_form=import_form or ImportForm(prefix="import"),
-        import_errors=import_errors or []), status
+        import_errors=import_errors or [], assign_form=assign_form,
+        members={(kind, pid): providers.instructors_of(kind, pid) for kind, pid in
+                 [("platform", p.id) for p in db.session.scalars(select(Platform.id))]
+                 + [("institution", i) for i in db.session.scalars(select(Institution.id))]}
+    ), status
 
 
 @bp.get("/")
@@ -53,6 +68,41 @@ def save(kind: str):
         db.session.rollback()
         return _page({kind: form}, status=422)
     flash(_("Saved."), "success")
+    return redirect(url_for("curation.index"))
+
+
+@bp.post("/<kind>/<int:provider_id>/instructors")
+@role_required(OFFICER)
+def assign_instructor(kind: str, provider_id: int):
+    """An officer lets an instructor publish under this institution or platform."""
+    if kind not in providers.KINDS:
+        return _page(status=404)
+    form = AssignInstructorForm(prefix="assign")
+    form.user_id.choices = [(u.id, u.name) for u in db.session.scalars(
+        select(User).where(User.role == "instructor"))]
+    if not form.validate_on_submit():
+        flash(_("Choose an instructor."), "error")
+        return _page(status=422)
+    try:
+        providers.assign_instructor(current_user, kind, provider_id, form.user_id.data)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _page(status=error.status)
+    flash(_("Instructor assigned."), "success")
+    return redirect(url_for("curation.index"))
+
+
+@bp.post("/<kind>/<int:provider_id>/instructors/<int:user_id>/remove")
+@role_required(OFFICER)
+def remove_instructor(kind: str, provider_id: int, user_id: int):
+    if kind not in providers.KINDS:
+        return _page(status=404)
+    try:
+        providers.remove_instructor(current_user, kind, provider_id, user_id)
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _page(status=error.status)
+    flash(_("Instructor removed."), "success")
     return redirect(url_for("curation.index"))
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.timeutil import now_utc
-from courses import curation, service
+from courses import curation, providers, service
 from courses.models import Course, CourseInstructor, Institution, Lesson, Occupation, Platform
 
 PLATFORMS = [
@@ -76,6 +76,12 @@ def load(ctx: dict) -> None:
     institutions = ctx["institutions"] = db.session.scalars(
         select(Institution).order_by(Institution.id)).all()
     instructor = ctx["users"]["instructor"]
+    # The officer assigns the demo instructor to the demo institution (平湖) and to every other
+    # provider the demo courses run under: nobody publishes under an organisation by themselves.
+    for institution in institutions:
+        providers.assign_instructor(officer, "institution", institution.id, instructor.id)
+    for platform in platforms:
+        providers.assign_instructor(officer, "platform", platform.id, instructor.id)
     instructor.institution_id = institutions[0].id
     courses = ctx["courses"] = []
     for title, code, level, mode, provider, region, hours in COURSES:
@@ -88,6 +94,7 @@ def load(ctx: dict) -> None:
             data["institution_id"] = next(i.id for i in institutions if i.region_code == region)
         course = service.create_course(instructor, data)
         service.publish_course(instructor, course)
+        providers.approve(officer, course)  # every demo course issues certificates
         courses.append(course)
     flagship = courses[0]
     flagship.starts_on, flagship.ends_on = date(2026, 11, 2), date(2026, 12, 18)
@@ -122,6 +129,7 @@ def load_large(ctx: dict, courses: int = 10_000) -> None:
             required_hours=rng.choice([60, 64, 72, 110, 120, 150]),
             region_code=rng.choice(["330482", "330106", "430121", "430102", "110105"]),
             subsidised=rng.random() < 0.8, status="published", published_at=now,
+            approved_at=now,
             description_html="")
         course.instructor_links.append(CourseInstructor(user_id=instructor.id))
         course.lessons.append(Lesson(title="导学", kind="video", duration_minutes=30, position=1))

@@ -36,6 +36,8 @@ class MenuSearchForm(FlaskForm):
 
 class CourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    # "institution:3" or "platform:1": only providers an officer assigned the instructor to.
+    provider = SelectField(_l("Institution or platform"), validators=[Optional()])
     occupation_code = SelectField(_l("Occupation"), validators=[DataRequired()])
     level = SelectField(_l("Level"), coerce=int, choices=choices(LEVELS.items()))
     mode = SelectField(_l("Mode"), choices=choices(MODES.items()))
@@ -95,3 +97,7 @@ class OccupationForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV or JSON file"), validators=[
         FileRequired(), FileAllowed(["csv", "json"], _l("CSV or JSON only."))])
+
+
+class AssignInstructorForm(FlaskForm):
+    user_id = SelectField(_l("Instructor"), coerce=int, validators=[DataRequired()])

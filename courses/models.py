@@ -120,6 +120,34 @@ class OccupationShortage(db.Model):
         return f"<OccupationShortage {self.occupation_id} in {self.region_prefix}>"
 
 
+class ProviderInstructor(TimestampMixin, db.Model):
+    """An instructor teaches for an institution or a platform; only officers assign this."""
+
+    __tablename__ = "provider_instructors"
+    __table_args__ = (
+        CheckConstraint("(institution_id IS NULL) <> (platform_id IS NULL)",
+                        name="one_provider"),
+        UniqueConstraint("user_id", "institution_id"),
+        UniqueConstraint("user_id", "platform_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         nullable=False, index=True)
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+    platform_id: Mapped[int | None] = mapped_column(
+        ForeignKey("platforms.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        where = f"institution={self.institution_id}" if self.institution_id \
+            else f"platform={self.platform_id}"
+        return f"<ProviderInstructor user={self.user_id} {where}>"
+
+
 class CourseInstructor(db.Model):
     __tablename__ = "course_instructors"
 
@@ -172,8 +200,12 @@ class Course(TimestampMixin, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # An officer's approval: exams of a certificate-issuing course open only with it.
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     occupation: Mapped[Occupation] = relationship(lazy="joined")
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
     platform: Mapped[Platform | None] = relationship(lazy="joined")
     institution: Mapped[Institution | None] = relationship(lazy="joined")
     lessons: Mapped[list["Lesson"]] = relationship(
@@ -195,6 +227,15 @@ class Course(TimestampMixin, db.Model):
             return {"kind": "institution", "id": self.institution.id,
                     "name": self.institution.name}
         return None
+
+    @property
+    def issues_certificates(self) -> bool:
+        """Subsidised or with a certificate type: a pass signs a certificate in our name."""
+        return bool(self.subsidised or self.certificate_type)
+
+    @property
+    def approval_pending(self) -> bool:
+        return self.issues_certificates and self.approved_at is None
 
     def is_instructor(self, user) -> bool:
         return any(link.user_id == user.id for link in self.instructor_links)

@@ -59,11 +59,24 @@ class LessonSchema(StrictSchema):
     description_html = fields.String(load_default="", validate=validate.Length(max=20000))
 
 
+class ApprovalSchema(StrictSchema):
+    needed = fields.Boolean(metadata={"description": "The course issues certificates."})
+    approved = fields.Boolean()
+    approved_at = fields.String(allow_none=True)
+    approved_by = fields.Dict(allow_none=True, metadata={"description": "{id, name}"})
+
+
 class CourseDetailSchema(MenuCourseSchema):
+    approval = fields.Nested(ApprovalSchema)
     description_html = fields.String()
     attendance_threshold = fields.Float()
     required_minutes = fields.Integer()
     lessons = fields.List(fields.Nested(LessonSchema))
+
+
+class ProviderRefSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(["institution", "platform"]))
+    id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 class CourseCreateSchema(StrictSchema):
@@ -82,6 +95,8 @@ class CourseCreateSchema(StrictSchema):
     description_html = fields.String(load_default="", validate=validate.Length(max=20000))
     platform_id = fields.Integer(allow_none=True, load_default=None)
     institution_id = fields.Integer(allow_none=True, load_default=None)
+    provider = fields.Nested(ProviderRefSchema, metadata={
+        "description": "Instead of platform_id/institution_id: one you belong to."})
     starts_on = fields.Date(allow_none=True, load_default=None)
     ends_on = fields.Date(allow_none=True, load_default=None)
 
@@ -149,3 +164,14 @@ class InstitutionSchema(StrictSchema):
 PlatformPageSchema = page_of(PlatformSchema, "PlatformPageSchema")
 OccupationPageSchema = page_of(OccupationSchema, "OccupationPageSchema")
 InstitutionPageSchema = page_of(InstitutionSchema, "InstitutionPageSchema")
+
+
+class AssignInstructorSchema(StrictSchema):
+    user_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+
+
+class ProviderInstructorsSchema(StrictSchema):
+    kind = fields.String()
+    id = fields.Integer()
+    name = fields.String()
+    instructors = fields.List(fields.Dict(), metadata={"description": "[{id, name}]"})

@@ -12,7 +12,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc
-from courses import search
+from courses import providers, search
 from courses.models import (
     CERTIFICATE_TYPES,
     MODES,
@@ -227,11 +227,26 @@ def _course_values(data: dict, current: Course | None = None) -> dict:
     return values
 
 
+def _provider_values(data: dict) -> dict:
+    """`"provider": {"kind", "id"}` (the API's shape) as platform_id/institution_id."""
+    data = dict(data)
+    provider = data.pop("provider", None)
+    if provider is not None:
+        kind = provider.get("kind")
+        data["institution_id"] = provider.get("id") if kind == "institution" else None
+        data["platform_id"] = provider.get("id") if kind == "platform" else None
+    return data
+
+
 def create_course(instructor, data: dict) -> Course:
-    """A draft course taught by its creator; the provider defaults to their institution."""
-    values = _course_values(data)
+    """A draft course taught by its creator, under a provider they belong to (403
+    not_your_provider otherwise); with none named, their only provider."""
+    values = _course_values(_provider_values(data))
     if not values.get("platform_id") and not values.get("institution_id"):
-        values["institution_id"] = instructor.institution_id
+        values.update(providers.default_provider(instructor))
+    key = providers.provider_key(values)
+    if key is not None:
+        providers.require_member(instructor, key)
     course = Course(status="draft", **values)
     course.instructor_links.append(CourseInstructor(user_id=instructor.id))
     db.session.add(course)
@@ -242,19 +257,31 @@ def create_course(instructor, data: dict) -> Course:
 
 def update_course(user, course: Course, data: dict) -> Course:
     require_instructor(course, user)
+    data = _provider_values(data)
     values = _course_values(data, current=course)
+    merged = {k: values.get(k, getattr(course, k)) for k in ("platform_id", "institution_id")}
+    if ("platform_id" in values or "institution_id" in values) \
+            and providers.provider_key(merged) != providers.provider_key(course):
+        if merged["platform_id"] and merged["institution_id"]:
+            raise Invalid(_("Some fields are invalid."), fields={"platform_id": [
+                _("A course has one provider: a platform or an institution.")]})
+        providers.require_member(user, providers.provider_key(merged))
     before, after = audit.changes(course, COURSE_FIELDS, values)
     if after:
         audit.record(user, "course.updated", course, before=before, after=after)
+        if set(after) & set(providers.APPROVAL_FIELDS):
+            providers.withdraw(user, course, "changed")
     return course
 
 
 def publish_course(user, course: Course) -> Course:
+    """Publish under a provider the publisher belongs to (403 not_your_provider otherwise)."""
     require_instructor(course, user)
     if course.status == "published":
         return course
     if course.status == "archived":
         raise Conflict(_("An archived course cannot be published."), code="archived")
+    providers.require_member(user, providers.provider_key(course))
     course.status, course.published_at = "published", now_utc()
     audit.record(user, "course.published", course, before={"status": "draft"},
                  after={"status": "published"})

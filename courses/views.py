@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.auth import INSTRUCTOR, TRAINEE, role_required
+from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
 from core.forms import choices, show_service_error
-from courses import service
+from courses import providers, service
 from courses.forms import CourseForm, LessonForm, MenuSearchForm
 from courses.models import Lesson, Occupation
 
@@ -79,11 +79,26 @@ def my_courses():
 @bp.get("/teach")
 @role_required(INSTRUCTOR)
 def teach():
-    return render_template("courses/teach.html", courses=service.courses_taught_by(current_user))
+    return render_template("courses/teach.html", courses=service.courses_taught_by(current_user),
+                           my_providers=providers.providers_of(current_user))
+
+
+def provider_choices(user) -> list:
+    """Only the providers an officer assigned this instructor to."""
+    pairs = [(f"{kind}:{p.id}", f"{_('Institution') if kind == 'institution' else _('Platform')}"
+              f": {p.name}") for kind, p in providers.providers_of(user)]
+    return choices(pairs or [("", _("None yet: ask a subsidy officer to assign you"))])
+
+
+def _provider_data(value: str | None) -> dict:
+    kind, _sep, ident = (value or "").partition(":")
+    if kind in providers.KINDS and ident.isdigit():
+        return {"provider": {"kind": kind, "id": int(ident)}}
+    return {}
 
 
 def _course_data(form: CourseForm) -> dict:
-    return {
+    return {**_provider_data(form.provider.data),
         "title": form.title.data, "occupation_code": form.occupation_code.data,
         "level": form.level.data, "mode": form.mode.data,
         "required_hours": form.required_hours.data, "region_code": form.region_code.data,
@@ -99,6 +114,7 @@ def _course_data(form: CourseForm) -> dict:
 def new_course():
     form = CourseForm()
     form.occupation_code.choices = occupation_choices()
+    form.provider.choices = provider_choices(current_user)
     if form.validate_on_submit():
         try:
             course = service.create_course(current_user, _course_data(form))
@@ -118,8 +134,16 @@ def edit_course(course_id: int):
     service.require_instructor(course, current_user)
     form = CourseForm(obj=course)
     form.occupation_code.choices = occupation_choices()
+    form.provider.choices = provider_choices(current_user)
     if not form.is_submitted():
         form.occupation_code.data = course.occupation.code
+        key = providers.provider_key(course)
+        form.provider.data = f"{key[0]}:{key[1]}" if key else ""
+    if course.provider and f"{course.provider['kind']}:{course.provider['id']}" not in \
+            [value for value, _label in form.provider.choices]:
+        # Kept as it is (a co-instructor's provider); they cannot move it elsewhere.
+        form.provider.choices.append((f"{course.provider['kind']}:{course.provider['id']}",
+                                      course.provider["name"]))
         form.fee_yuan.data = course.fee_fen // 100
     if form.validate_on_submit():
         try:
@@ -137,9 +161,39 @@ def edit_course(course_id: int):
 @role_required(INSTRUCTOR)
 def publish(course_id: int):
     course = service.get_course(course_id, current_user)
-    service.publish_course(current_user, course)
-    flash(_("Published: the course is on the menu."), "success")
+    try:
+        service.publish_course(current_user, course)
+    except ServiceError as error:
+        if error.status == 404:
+            abort(404)
+        flash(error.message, "error")
+    else:
+        flash(_("Published: the course is on the menu."), "success")
     return redirect(url_for("courses.edit_course", course_id=course.id))
+
+
+@bp.post("/courses/<int:course_id>/approve")
+@role_required(OFFICER)
+def approve(course_id: int):
+    course = service.get_course(course_id, current_user)
+    try:
+        providers.approve(current_user, course)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Approved: this course's exams may now be taken and issue certificates."),
+              "success")
+    return redirect(url_for("courses.detail", course_id=course.id))
+
+
+@bp.post("/courses/<int:course_id>/withdraw-approval")
+@role_required(OFFICER)
+def withdraw_approval(course_id: int):
+    course = service.get_course(course_id, current_user)
+    providers.withdraw_by_officer(current_user, course)
+    flash(_("Approval withdrawn: no new exam attempts until the course is approved again."),
+          "success")
+    return redirect(url_for("courses.detail", course_id=course.id))
 
 
 def _lesson_data(form: LessonForm) -> dict:

@@ -11,7 +11,7 @@ from core.errors import Conflict, Forbidden
 from core.extensions import db
 from core.timeutil import iso, now_utc
 from courses import service as courses
-from exams import analysis, attempts, service
+from exams import analysis, attempts, review, service
 from exams.models import Attempt, Exam
 from exams.schemas import (
     AnswerInSchema,
@@ -49,7 +49,7 @@ def exam_payload(exam: Exam, viewer=None) -> dict:
 
 def result_payload(attempt: Attempt, viewer, with_review: bool = True) -> dict:
     staff = viewer.id != attempt.trainee_id
-    level = "full" if staff else attempts.review_level(attempt)
+    level = "full" if staff else review.review_level(attempt)
     data = {"attempt_id": attempt.id, "exam_id": attempt.exam_id,
             "trainee_id": attempt.trainee_id, "number": attempt.number,
             "status": attempt.status, "started_at": iso(attempt.started_at),
@@ -60,7 +60,7 @@ def result_payload(attempt: Attempt, viewer, with_review: bool = True) -> dict:
             "practical_comment": attempt.practical_comment, "passed": attempt.passed,
             "review_level": level}
     if with_review:
-        data["review"] = attempts.review(attempt, level)
+        data["review"] = review.review(attempt, level)
     return data
 
 

@@ -13,6 +13,7 @@ from core import audit, signals
 from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from core.extensions import db
 from core.timeutil import now_utc
+from courses import providers
 from courses import service as courses
 from exams import service
 from exams.grading import TYPES, AnswerError, key_of, score_percent
@@ -97,6 +98,7 @@ def draw_paper(exam: Exam) -> list[Question]:
 def start_attempt(trainee, exam: Exam, now: datetime | None = None) -> Attempt:
     """Start an attempt: eligibility, window, attempt count; the deadline is fixed here."""
     now = now or now_utc()
+    providers.require_approved(exam.course)
     check_eligible(exam, trainee)
     expire_if_due(open_attempt(exam, trainee.id), now)
     if now < exam.opens_at:
@@ -182,7 +184,8 @@ def _announce_pass(attempt: Attempt, actor) -> None:
     db.session.flush()
     signals.exam_passed.send(current_app._get_current_object(), trainee_id=attempt.trainee_id,
                              course_id=attempt.exam.course_id, exam_id=attempt.exam_id,
-                             attempt_id=attempt.id, actor=actor)
+                             attempt_id=attempt.id, actor=actor,
+                             provider=providers.evaluator(attempt.exam.course))
 
 
 def finalise(attempt: Attempt, actor, now: datetime, by: str) -> Attempt:
@@ -240,8 +243,48 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
     return item
 
 
-def submit(trainee, attempt_id: int, now: datetime | None = None) -> Attempt:
-    """Submit once; a repeated submit (a retry, a double click) returns the same result."""
+def carried_answers(attempt: Attempt, getlist) -> dict[str, object]:
+    """The answers an exam page's form post carries (inputs named q<question id>), typed as
+    the API takes them. A question the form leaves blank is absent: its saved answer stands."""
+    out: dict[str, object] = {}
+    for item in attempt.items:
+        values = [v for v in getlist(f"q{item.question_id}") if v != ""]
+        kind = item.question.type
+        if not values:
+            continue
+        if kind == "multiple":
+            out[str(item.question_id)] = values
+        elif kind == "true_false":
+            out[str(item.question_id)] = {"true": True, "false": False}.get(values[-1], values[-1])
+        else:
+            out[str(item.question_id)] = values[-1]
+    return out
+
+
+def _save_carried(trainee, attempt: Attempt, answers: dict, now: datetime) -> None:
+    """Store the submitted answers before grading. One that does not fit its question (a
+    tampered option id) is skipped, so the saved answer stands and the submit still counts."""
+    changed = []
+    for item in attempt.items:
+        if str(item.question_id) not in answers:
+            continue
+        try:
+            value = TYPES[item.question.type].clean_answer(key_of(item.question),
+                                                           answers[str(item.question_id)])
+        except AnswerError:
+            continue
+        if value is not None and item.answer != value:
+            item.answer, item.saved_at = value, now
+            changed.append(item.question_id)
+    if changed:
+        audit.record(trainee, "attempt.answers_carried", attempt, after={"questions": changed})
+
+
+def submit(trainee, attempt_id: int, now: datetime | None = None,
+           answers: dict | None = None) -> Attempt:
+    """Submit once, saving the `answers` the final post carries first; a repeated submit (a
+    retry, a double click) returns the same result. After the deadline the carried answers
+    are refused like any late save: the attempt is graded with what was saved in time."""
     attempt = get_attempt(attempt_id, lock=True)
     require_owner(attempt, trainee)
     now = now or now_utc()
@@ -249,6 +292,8 @@ def submit(trainee, attempt_id: int, now: datetime | None = None) -> Attempt:
         return attempt
     if now >= attempt.deadline:
         return finalise(attempt, None, now, by="timeout")
+    if answers:
+        _save_carried(trainee, attempt, answers, now)
     return finalise(attempt, trainee, now, by="trainee")
 
 
@@ -353,34 +398,6 @@ def regrade(user, attempt: Attempt) -> Attempt:
     if attempt.passed and not was_passed:
         _announce_pass(attempt, user)
     return attempt
-
-
-def review_level(attempt: Attempt, now: datetime | None = None) -> str:
-    """What the trainee may see now: after the window closes, the after-close policy."""
-    now = now or now_utc()
-    exam = attempt.exam
-    if attempt.status == "in_progress":
-        return "none"
-    return exam.review_after_close if now >= exam.closes_at else exam.review_on_submit
-
-
-def review(attempt: Attempt, level: str) -> list[dict]:
-    """Per question, as much as `level` allows ("responses": own answers marked; "full": the
-    correct answers and explanations too)."""
-    if level not in ("responses", "full"):
-        return []
-    rows = []
-    for item, shown in zip(attempt.items, paper(attempt), strict=True):
-        row = {**shown, "answer": item.answer, "points_awarded": item.points_awarded,
-               "correct": item.points_awarded is not None
-               and item.points_awarded >= item.question.points}
-        if level == "full":
-            question = item.question
-            row["correct_options"] = [o["id"] for o in question.options if o["correct"]]
-            row["accepted_answers"] = question.answers
-            row["explanation"] = question.explanation
-        rows.append(row)
-    return rows
 
 
 def attempts_of(exam: Exam, trainee_id: int) -> list[Attempt]:

@@ -1,6 +1,6 @@
 """Exam pages for trainees: my exams, an exam's page, taking an attempt, the result."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from core.extensions import db
 from core.timeutil import iso, now_utc
 from courses import service as courses
 from courses.models import Enrolment
-from exams import attempts, service
+from exams import attempts, review, service
 from exams.models import Exam
 
 bp = Blueprint("exams", __name__)
@@ -82,7 +82,11 @@ def take(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @role_required(TRAINEE)
 def submit(attempt_id: int):
-    attempts.submit(current_user, attempt_id)
+    # The final post carries the page's answers (with or without JS): saved before grading.
+    attempt = attempts.get_attempt(attempt_id)
+    attempts.require_owner(attempt, current_user)
+    answers = attempts.carried_answers(attempt, request.form.getlist)
+    attempts.submit(current_user, attempt_id, answers=answers)
     return redirect(url_for("exams.result", attempt_id=attempt_id))
 
 
@@ -94,6 +98,6 @@ def result(attempt_id: int):
     attempts.expire_if_due(attempt)
     if attempt.status == "in_progress":
         return redirect(url_for("exams.take", attempt_id=attempt.id))
-    level = attempts.review_level(attempt)
+    level = review.review_level(attempt)
     return render_template("exams/result.html", attempt=attempt, exam=attempt.exam,
-                           level=level, review=attempts.review(attempt, level))
+                           level=level, review=review.review(attempt, level))

@@ -7,7 +7,15 @@ from accounts import idcard
 from accounts.models import KeyGroupDeclaration, TraineeProfile, User
 from core.extensions import db
 from core.timeutil import now_utc
-from courses.models import Course, CourseInstructor, Enrolment, Institution, Occupation, Platform
+from courses.models import (
+    Course,
+    CourseInstructor,
+    Enrolment,
+    Institution,
+    Occupation,
+    Platform,
+    ProviderInstructor,
+)
 
 PASSWORD = "secret-pass-1"
 _seq = itertools.count(1)
@@ -80,18 +88,30 @@ def make_institution(name: str | None = None, region_code: str = "330482") -> In
 def make_course(instructor: User | None = None, *, occupation: Occupation | None = None,
                 title: str | None = None, level: int = 5, mode: str = "online",
                 required_hours: int = 60, region_code: str = "330482", published: bool = True,
-                subsidised: bool = True, **extra) -> Course:
+                subsidised: bool = True, approved: bool = True, **extra) -> Course:
+    """A course; `approved` stands for an officer's approval to issue certificates (tests of
+    the approval itself pass approved=False)."""
     instructor = instructor or make_user("instructor")
     occupation = occupation or make_occupation()
     course = Course(title=title or f"Course {next(_seq)}", occupation_id=occupation.id,
                     level=level, mode=mode, required_hours=required_hours,
                     region_code=region_code, subsidised=subsidised,
                     status="published" if published else "draft",
-                    published_at=now_utc() if published else None, **extra)
+                    published_at=now_utc() if published else None,
+                    approved_at=now_utc() if approved else None, **extra)
     course.instructor_links.append(CourseInstructor(user_id=instructor.id))
     db.session.add(course)
     db.session.commit()
     return course
+
+
+def assign_provider(instructor: User, provider: Institution | Platform) -> ProviderInstructor:
+    """What an officer does: let the instructor publish under the institution or platform."""
+    kind = "institution" if isinstance(provider, Institution) else "platform"
+    row = ProviderInstructor(user_id=instructor.id, **{f"{kind}_id": provider.id})
+    db.session.add(row)
+    db.session.commit()
+    return row
 
 
 def enrol(trainee: User, course: Course) -> Enrolment:

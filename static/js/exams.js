@@ -1,7 +1,14 @@
 // Exam page: autosave each answer (retried until the server has it, kept in localStorage
 // across reloads), a countdown driven by the server's deadline, one-at-a-time or all mode.
+// The local backup of an attempt is removed only once the server has confirmed: the submit
+// response (the final post, graded with the answers it carried) or the attempt's result page
+// (the server closed the attempt). Never on a timer.
 (function () {
   "use strict";
+  var result = document.getElementById("result");
+  if (result && result.dataset.attempt) {
+    try { window.localStorage.removeItem("skillbridge-attempt-" + result.dataset.attempt); } catch (e) { /* private mode */ }
+  }
   var app = document.getElementById("exam-app");
   if (!app) { return; }
   var form = document.getElementById("exam-form");
@@ -55,11 +62,11 @@
     });
   }
 
+  // The server closed the attempt (deadline, or a save refused as closed): its result page
+  // shows what counted and clears the backup.
   function finish() {
     if (closed) { return; }
     closed = true;
-    pending = {};
-    saveStore();
     window.location.href = app.dataset.resultUrl;
   }
 
@@ -138,17 +145,33 @@
   }
   tick();
 
+  var submitting = false;
+  var submitButton = document.getElementById("submit-attempt");
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (!window.confirm(app.dataset.msgConfirm)) { return; }
-    var waited = 0;
-    (function flush() {
-      var busy = Object.keys(pending).length || Object.keys(inflight).some(function (k) { return inflight[k]; });
-      if (busy && waited < 5000) { waited += 200; window.setTimeout(flush, 200); return; }
-      closed = true;
-      pending = {}; saveStore();
-      form.submit();
-    })();
+    if (submitting || !window.confirm(app.dataset.msgConfirm)) { return; }
+    // The post carries every answer on the page, so nothing waits for autosave; the backup
+    // stays until the server's answer confirms the attempt was graded.
+    submitting = true;
+    closed = true;
+    submitButton.disabled = true;
+    var submitStatus = document.getElementById("submit-status");
+    submitStatus.textContent = app.dataset.msgSubmitting;
+    fetch(form.action, {method: "POST", credentials: "same-origin", body: new FormData(form)})
+      .then(function (response) {
+        var path = new URL(response.url, window.location.href).pathname;
+        if (!response.ok || !/\/result$/.test(path)) { throw new Error("not confirmed"); }
+        pending = {};
+        try { window.localStorage.removeItem(storeKey); } catch (e) { /* private mode */ }
+        window.location.href = response.url;
+      })
+      .catch(function () {
+        submitting = false;
+        closed = false;
+        submitButton.disabled = false;
+        submitStatus.textContent = app.dataset.msgSubmitFailed;
+        Object.keys(pending).forEach(send);
+      });
   });
 
   // One question at a time, or all on one page (remembered).

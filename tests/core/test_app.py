@@ -15,8 +15,11 @@ def test_missing_secret_key_outside_development_is_a_startup_error(monkeypatch, 
 
 
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
+    from bench.production import production_env
+
     monkeypatch.setenv("SKILLBRIDGE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", production_env()["CERTIFICATE_SIGNING_KEY"])
     monkeypatch.setenv("SKILLBRIDGE_INSTANCE", str(tmp_path))
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]

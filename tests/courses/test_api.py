@@ -93,6 +93,7 @@ def new_course(**overrides):
 
 def test_instructor_creates_and_publishes_a_course(client, instructor):
     factories.make_occupation("4-01-02-07")
+    factories.assign_provider(instructor, factories.make_institution())  # their only provider
     headers = api_headers(client, instructor)
     response = client.post("/api/v1/courses", json=new_course(), headers=headers)
     assert response.status_code == 201

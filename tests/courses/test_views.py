@@ -57,10 +57,13 @@ def test_draft_course_page_is_404_for_trainees(client, trainee, instructor):
 
 def test_instructor_authors_a_course_in_pages(client, instructor):
     factories.make_occupation("4-01-02-07", "互联网营销师", "Internet marketing")
+    school = factories.make_institution("平湖职校")
+    factories.assign_provider(instructor, school)
     login(client, instructor)
     token = csrf_token(client, "/teach/courses/new")
     response = client.post("/teach/courses/new", data={
-        "csrf_token": token, "title": "助农直播", "occupation_code": "4-01-02-07", "level": "5",
+        "csrf_token": token, "title": "助农直播", "provider": f"institution:{school.id}",
+        "occupation_code": "4-01-02-07", "level": "5",
         "mode": "live", "required_hours": "64", "region_code": "330482", "subsidised": "y",
         "fee_yuan": "0", "attendance_threshold": "0.8", "certificate_type": "skill_level",
         "description_html": "<p>好课</p><script>x</script>"})

@@ -71,3 +71,53 @@ def test_trainee_takes_an_exam_in_the_browser(live_server, page, instructor, tra
     attempt = db.session.scalar(db.select(Attempt))
     assert attempt.status == "completed" and attempt.passed is True
     assert errors == []
+
+
+def _backup(page, attempt_id):
+    return page.evaluate(f"window.localStorage.getItem('skillbridge-attempt-{attempt_id}')")
+
+
+def test_final_post_carries_answers_and_the_backup_waits_for_the_server(
+        live_server, page, instructor, trainee):
+    """Autosave never reaches the server (the connection drops it): the answers live only in
+    the page and its local backup. A submit that fails keeps the backup; the one that gets
+    through is graded with the answers it carried (100) and only then clears the backup."""
+    exam = setup_exam(instructor, trainee, time_limit_minutes=30, review_on_submit="score",
+                      shuffle_questions=False)
+    exam_id = exam.id
+    page.on("dialog", lambda dialog: dialog.accept())
+    _log_in(page, live_server, trainee)
+    page.goto(f"{live_server}/exams/{exam_id}")
+    page.click("#start-attempt")
+    page.wait_for_selector("#exam-app")
+    attempt_id = db.session.scalar(db.select(Attempt.id))
+    page.route("**/api/v1/attempts/*/answers/*", lambda route: route.abort())
+
+    page.locator("fieldset[data-type=single]").get_by_label("全网最低价").check()
+    multiple = page.locator("fieldset[data-type=multiple]")
+    multiple.get_by_label("灯光").check()
+    multiple.get_by_label("收音").check()
+    page.locator("fieldset[data-type=true_false]").get_by_label("错误").check()
+    page.locator("fieldset[data-type=fill_in] input").fill("FAB")
+    page.locator("fieldset[data-type=fill_in] input").press("Tab")
+    page.wait_for_function(f"() => (window.localStorage.getItem('skillbridge-attempt-"
+                           f"{attempt_id}') || '').indexOf('FAB') >= 0")
+
+    page.route("**/attempts/*/submit", lambda route: route.abort())
+    page.click("#submit-attempt")
+    page.wait_for_function("() => document.getElementById('submit-status').textContent"
+                           ".indexOf('未提交') >= 0")
+    assert "FAB" in (_backup(page, attempt_id) or "")  # kept: the server never confirmed
+    page.wait_for_timeout(6000)  # no timer clears it either
+    assert "FAB" in (_backup(page, attempt_id) or "")
+    db.session.expire_all()
+    assert db.session.get(Attempt, attempt_id).status == "in_progress"
+
+    page.unroute("**/attempts/*/submit")
+    page.click("#submit-attempt")
+    page.wait_for_selector("#result")
+    assert "100.0" in page.locator("#theory-score").inner_text()
+    assert _backup(page, attempt_id) is None
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, attempt_id)
+    assert attempt.theory_score == 100 and attempt.passed is True
