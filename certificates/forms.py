@@ -3,8 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from core.forms import choices
 
 
 class SerialForm(FlaskForm):
@@ -21,7 +23,11 @@ class PdfForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for revocation"),
+    category = SelectField(_l("Public reason"), choices=choices([
+        ("fraud", _l("Fraud or cheating")), ("error", _l("Issued in error")),
+        ("holder_request", _l("At the holder's request")), ("other", _l("Other reason"))]),
+        default="other")
+    reason = TextAreaField(_l("Reason for revocation (internal)"),
                            validators=[DataRequired(), Length(max=500)])
 
 
