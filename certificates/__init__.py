@@ -19,11 +19,12 @@ def _serving() -> bool:
 
 
 def _on_exam_passed(sender, *, trainee_id, course_id, exam_id, attempt_id, actor=None, **_kw):
-    """A final passing result issues its certificate in the same transaction."""
-    from certificates import service
+    """A final passing result writes an outbox row in the same transaction and is issued at
+    once when it can be; a failure to issue never rolls the result back."""
+    from certificates import outbox
 
-    service.issue_for_attempt(trainee_id=trainee_id, course_id=course_id, exam_id=exam_id,
-                              attempt_id=attempt_id, actor=actor)
+    outbox.record_pass(trainee_id=trainee_id, course_id=course_id, exam_id=exam_id,
+                       attempt_id=attempt_id, actor=actor)
 
 
 def init_app(app) -> None:

@@ -1,17 +1,19 @@
 """Certificate API: my certificates, public verification, PDF checks, revocation, reissue."""
 
-from flask import current_app, request, send_file
+from flask import current_app, jsonify, request, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from certificates import jobs, service, verification
-from certificates.models import Certificate
+from certificates import credentials, jobs, service, verification
+from certificates.models import Certificate, IssuanceOutbox
 from certificates.schemas import (
     CertificateListArgs,
     CertificatePageSchema,
     CertificateSchema,
+    CredentialArgs,
     CredentialSchema,
+    IssuingPageSchema,
     PdfCheckSchema,
     ReissueSchema,
     RenderResultSchema,
@@ -22,7 +24,7 @@ from certificates.schemas import (
 )
 from core.api import PageArgs, api_blueprint, paginate
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
-from core.errors import Forbidden, Invalid
+from core.errors import Forbidden, Invalid, NotFound
 from core.extensions import db, limiter
 from core.timeutil import iso
 
@@ -33,7 +35,8 @@ def verify_limit() -> str:
     return current_app.config["CERTIFICATE_VERIFY_RATE_LIMIT"]
 
 
-def certificate_dump(cert: Certificate) -> dict:
+def certificate_dump(cert: Certificate, internal: bool = False) -> dict:
+    """`internal` (officers): also the officer's own revocation words."""
     superseded_by = db.session.get(Certificate, cert.superseded_by_id) \
         if cert.superseded_by_id else None
     replaces = db.session.get(Certificate, cert.replaces_id) if cert.replaces_id else None
@@ -48,7 +51,8 @@ def certificate_dump(cert: Certificate) -> dict:
         "level": cert.level, "training_hours": cert.training_hours,
         "provider": cert.provider_name, "issued_at": iso(cert.issued_at),
         "expires_at": iso(cert.expires_at), "revoked_at": iso(cert.revoked_at),
-        "revoked_reason": cert.revoked_reason,
+        "revoked_reason": cert.revoked_reason if internal else cert.revocation_category,
+        "revocation_category": cert.revocation_category,
         "superseded_by": superseded_by.serial if superseded_by else None,
         "replaces": replaces.serial if replaces else None, "key_id": cert.key_id,
         "pdf_url": f"{base}/pdf", "verify_url": service.verify_url(cert),
@@ -97,7 +101,27 @@ def list_certificates(args):
     if args.get("q"):
         like = f"%{args['q'].strip()}%"
         stmt = stmt.where(or_(Certificate.serial.ilike(like), Certificate.holder_name.like(like)))
-    return paginate(stmt, args["page"], args["per_page"], certificate_dump)
+    return paginate(stmt, args["page"], args["per_page"],
+                    lambda cert: certificate_dump(cert, internal=user.role == OFFICER))
+
+
+@blp.route("/certificates/issuing", methods=["GET"])
+@api_auth(OFFICER)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, IssuingPageSchema)
+def issuing(args):
+    """Officers: passed results whose certificate is still being issued, with the error."""
+    stmt = select(IssuanceOutbox).where(IssuanceOutbox.state == "pending") \
+        .order_by(IssuanceOutbox.id)
+    return paginate(stmt, args["page"], args["per_page"], outbox_dump)
+
+
+def outbox_dump(row: IssuanceOutbox) -> dict:
+    return {"id": row.id, "status": "issuing", "attempt_id": row.attempt_id,
+            "exam_id": row.exam_id, "course_id": row.course_id, "trainee_id": row.trainee_id,
+            "trainee_name": row.trainee.name if row.trainee else None, "tries": row.tries,
+            "last_error": row.last_error, "last_tried_at": iso(row.last_tried_at),
+            "created_at": iso(row.created_at)}
 
 
 @blp.route("/certificates/<serial>", methods=["GET"])
@@ -106,11 +130,12 @@ def list_certificates(args):
 def get_certificate(serial):
     """Full details: the holder, officers and the course's instructors."""
     cert = service.by_serial(serial)
-    if current_api_user().role == OFFICER:
-        service.require_scope(current_api_user(), cert)
-    if not service.can_download(cert, current_api_user()):
+    user = current_api_user()
+    if user.role == OFFICER:
+        service.require_scope(user, cert)
+    if not service.can_download(cert, user):
         raise Forbidden(_("This is not your certificate."))
-    return certificate_dump(cert)
+    return certificate_dump(cert, internal=user.role == OFFICER)
 
 
 @blp.route("/certificates/<serial>/pdf", methods=["GET"])
@@ -171,7 +196,8 @@ def verify_batch():
 @blp.response(200, CertificateSchema)
 def revoke(args, serial):
     """Officer: revoke with a reason (audited; open subsidy claims are told)."""
-    return certificate_dump(service.revoke(serial, current_api_user(), args["reason"]))
+    return certificate_dump(service.revoke(serial, current_api_user(), args["reason"],
+                                           args.get("category", "other")), internal=True)
 
 
 @blp.route("/certificates/<serial>/reissue", methods=["POST"])
@@ -181,20 +207,57 @@ def revoke(args, serial):
 def reissue(args, serial):
     """Officer: a new serial for a corrected name; the old certificate is superseded."""
     return certificate_dump(service.reissue(serial, current_api_user(),
-                                            args.get("holder_name")))
+                                            args.get("holder_name")), internal=True)
 
 
 @blp.route("/certificates/<serial>/credential", methods=["GET"])
-@api_auth()
-@blp.response(200, CredentialSchema)
-def credential(serial):
-    """Open Badges 3.0 credential, signed as a VC-JWT (EdDSA, same key as the PDF)."""
+@limiter.limit(verify_limit)
+@blp.arguments(CredentialArgs, location="query")
+@blp.response(200, CredentialSchema, content_type="application/vc+jwt")
+def credential(args, serial):
+    """Public: the Open Badges 3.0 VC-JWT stored at issuance (RS256; `alg=EdDSA` for the
+    Ed25519 one); `format=json` wraps it as {"credential": <jwt>}."""
     cert = service.by_serial(serial)
-    if current_api_user().role == OFFICER:
-        service.require_scope(current_api_user(), cert)
-    if not service.can_download(cert, current_api_user()):
-        raise Forbidden(_("This is not your certificate."))
-    return verification.open_badge_jwt(cert)
+    token = cert.credential_jwt_eddsa if args.get("alg") == "EdDSA" else (
+        cert.credential_jwt or cert.credential_jwt_eddsa)
+    if not token:
+        raise NotFound(_("This certificate has no stored credential."),
+                       code="credential_not_found")
+    if args.get("format") == "json":
+        return {"credential": token}
+    return current_app.response_class(token, mimetype="application/vc+jwt",
+                                      headers={"Cache-Control": "no-cache"})
+
+
+@blp.route("/certificates/status-lists/<int:number>", methods=["GET"])
+@blp.response(200, description="W3C BitstringStatusListCredential (VC-JWT, or JSON with "
+                               "Accept: application/json)", content_type="application/vc+jwt")
+def status_list(number):
+    """Public: the revocation status list, computed now (a revocation shows at once)."""
+    if number < 1 or number > credentials.list_count():
+        raise NotFound(_("No such status list."), code="status_list_not_found")
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
+    best = request.accept_mimetypes.best_match(["application/vc+jwt", "application/json"])
+    if best == "application/json":
+        response = jsonify(credentials.status_list_credential(number))
+        response.headers.update(headers)
+        return response
+    return current_app.response_class(credentials.status_list_jwt(number),
+                                      mimetype="application/vc+jwt", headers=headers)
+
+
+@blp.route("/issuer", methods=["GET"])
+@blp.response(200, description="The issuer's Open Badges Profile")
+def issuer():
+    """Public: the issuer profile that every credential names."""
+    return jsonify(credentials.issuer_profile())
+
+
+@blp.route("/achievements/<cert_type>/<occupation_code>/<int:level>", methods=["GET"])
+@blp.response(200, description="An Open Badges Achievement")
+def achievement(cert_type, occupation_code, level):
+    """Public: the achievement (certificate type, occupation, level) a credential awards."""
+    return jsonify(service.achievement_for(cert_type, occupation_code, level))
 
 
 @blp.route("/certificates/render", methods=["POST"])

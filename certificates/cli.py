@@ -1,11 +1,11 @@
-"""`flask certificates keygen | render --exam N | verify SERIAL`, and `flask worker`."""
+"""`flask certificates keygen | render --exam N | retry`, and `flask worker`."""
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from certificates import jobs, keys
+from certificates import jobs, keys, outbox
 from certificates.models import Certificate
 from core.extensions import db
 
@@ -33,6 +33,18 @@ def render(exam_id: int) -> None:
         result = jobs.render_batch(ids, progress=bar.update)
     verb = "queued for `flask worker`" if result["mode"] == "queued" else "rendered"
     click.echo(f"{result['count']} certificates {verb}.")
+
+
+@certificates_cli.command("retry")
+@click.option("--limit", type=int, default=None, help="At most this many pending results.")
+def retry(limit: int | None) -> None:
+    """Issue the certificates of passed results still waiting in the outbox (cron)."""
+    issued, failed = outbox.retry_pending(limit)
+    click.echo(f"{issued} certificates issued, {failed} still pending.")
+    for row in outbox.pending(20):
+        click.echo(f"  attempt {row.attempt_id}: {row.last_error or 'not tried yet'}")
+    if failed:
+        raise SystemExit(1)
 
 
 @click.command("worker")

@@ -24,7 +24,11 @@ class PdfForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for revocation"),
+    category = SelectField(_l("Public reason"), choices=choices([
+        ("fraud", _l("Fraud or cheating")), ("error", _l("Issued in error")),
+        ("holder_request", _l("At the holder's request")), ("other", _l("Other reason"))]),
+        default="other")
+    reason = TextAreaField(_l("Reason for revocation (internal)"),
                            validators=[DataRequired(), Length(max=500)])
 
 

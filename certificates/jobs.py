@@ -62,16 +62,29 @@ def render_batch(certificate_ids: Iterable[int], progress: Callable[[int], None]
 
 
 def _after_commit(session) -> None:
+    from certificates import outbox
+
     ids = session.info.pop("certificates_to_render", None)
-    if ids and has_app_context() and current_app.config.get("REDIS_URL"):
+    failed = session.info.pop(outbox.PENDING_AFTER_COMMIT, None)
+    if not (has_app_context() and current_app.config.get("REDIS_URL")):
+        return  # without Redis, `flask certificates retry` (cron) retries the outbox
+    if ids:
         try:
             render_batch(ids)
         except Exception:  # noqa: BLE001 - the commit stands; downloads render on demand
             current_app.logger.exception("could not queue certificate rendering for %s", ids)
+    if failed:
+        try:
+            queue().enqueue(outbox.retry_job, job_timeout=600)
+        except Exception:  # noqa: BLE001 - the outbox row stays pending for the cron retry
+            current_app.logger.exception("could not queue the certificate outbox retry")
 
 
 def _after_rollback(session) -> None:
+    from certificates import outbox
+
     session.info.pop("certificates_to_render", None)
+    session.info.pop(outbox.PENDING_AFTER_COMMIT, None)
 
 
 def init_app(app) -> None:

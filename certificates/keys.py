@@ -6,6 +6,9 @@ naming the current one. Production may instead set CERTIFICATE_SIGNING_KEY (PEM)
 CERTIFICATE_KEY_ID; the folder's public keys still verify older certificates.
 `flask certificates keygen` rotates: a new active key, old public keys kept, old private
 keys removed (they are never needed again).
+
+Beside each Ed25519 key lives an RSA key `<kid>-rsa` (1EdTech requires RS256 for VC-JWTs;
+EdDSA is offered too). Production may set CERTIFICATE_RSA_SIGNING_KEY (PEM) for it.
 """
 
 import base64
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from core.timeutil import now_utc
@@ -41,6 +45,9 @@ class KeyStore:
     active_id: str | None = None
     private: Ed25519PrivateKey | None = None
     public: dict[str, Ed25519PublicKey] = field(default_factory=dict)
+    rsa_id: str | None = None
+    rsa_private: rsa.RSAPrivateKey | None = None
+    rsa_public: dict[str, rsa.RSAPublicKey] = field(default_factory=dict)
 
     def signing_key(self) -> tuple[str, Ed25519PrivateKey]:
         if self.private is None or self.active_id is None:
@@ -48,10 +55,45 @@ class KeyStore:
                             "CERTIFICATE_SIGNING_KEY and CERTIFICATE_KEY_ID.")
         return self.active_id, self.private
 
-    def jwks(self) -> dict:
-        keys = [{"kty": "OKP", "crv": "Ed25519", "x": b64url(public_raw(pub)), "kid": kid,
-                 "use": "sig", "alg": "EdDSA"} for kid, pub in sorted(self.public.items())]
+    def rsa_signing_key(self) -> tuple[str, rsa.RSAPrivateKey]:
+        if self.rsa_private is None or self.rsa_id is None:
+            raise KeyError_("No RSA signing key for credentials: run `flask certificates "
+                            "keygen` or set CERTIFICATE_RSA_SIGNING_KEY.")
+        return self.rsa_id, self.rsa_private
+
+    def jwks(self, base_url: str = "") -> dict:
+        """Ed25519 keys under their plain kid (payload signatures in PDFs and QR codes) and,
+        for VC-JWTs, every key again under its resolvable URL kid (`jwk_url`)."""
+        keys = [okp_jwk(kid, pub) for kid, pub in sorted(self.public.items())]
+        if base_url:
+            keys += [okp_jwk(jwk_url(base_url, kid), pub)
+                     for kid, pub in sorted(self.public.items())]
+            keys += [rsa_jwk(jwk_url(base_url, kid), pub)
+                     for kid, pub in sorted(self.rsa_public.items())]
         return {"keys": keys}
+
+
+JWKS_PATH = "/.well-known/skillbridge-keys.json"
+
+
+def jwk_url(base_url: str, kid: str) -> str:
+    """The `kid` of a VC-JWT: the JWKS URL with the key's id as fragment (did:web style)."""
+    return f"{base_url.rstrip('/')}{JWKS_PATH}#{kid}"
+
+
+def okp_jwk(kid: str, pub: Ed25519PublicKey) -> dict:
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url(public_raw(pub)), "kid": kid,
+            "use": "sig", "alg": "EdDSA"}
+
+
+def _uint(value: int) -> str:
+    return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+
+def rsa_jwk(kid: str, pub: rsa.RSAPublicKey) -> dict:
+    numbers = pub.public_numbers()
+    return {"kty": "RSA", "n": _uint(numbers.n), "e": _uint(numbers.e), "kid": kid,
+            "use": "sig", "alg": "RS256"}
 
 
 def key_dir(app) -> Path:
@@ -77,13 +119,25 @@ def generate(directory: Path) -> str:
                                            serialization.NoEncryption()))
     (directory / f"{kid}.pub").write_bytes(private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    _write_rsa(directory, kid)
     tmp = directory / "active.tmp"
     tmp.write_text(kid)
     tmp.replace(directory / "active")  # atomic switch
     for old in directory.glob("*.key"):
-        if old != key_path:
+        if old not in (key_path, directory / f"{kid}-rsa.key"):
             old.unlink()
     return kid
+
+
+def _write_rsa(directory: Path, kid: str) -> None:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    fd = os.open(directory / f"{kid}-rsa.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    (directory / f"{kid}-rsa.pub").write_bytes(private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 def load(app, create: bool) -> KeyStore:
@@ -96,11 +150,22 @@ def load(app, create: bool) -> KeyStore:
                or "sb-env")
         store.private = serialization.load_pem_private_key(pem.encode(), password=None)
         store.active_id = kid
+        rsa_pem = (os.environ.get("CERTIFICATE_RSA_SIGNING_KEY")
+                   or app.config.get("CERTIFICATE_RSA_SIGNING_KEY"))
+        if rsa_pem:
+            store.rsa_private = serialization.load_pem_private_key(rsa_pem.encode(), None)
+            store.rsa_id = f"{kid}-rsa"
     elif create and not (directory / "active").exists():
         generate(directory)
+    elif create and (directory / "active").exists():
+        kid = (directory / "active").read_text().strip()
+        if (directory / f"{kid}.key").exists() and not (directory / f"{kid}-rsa.key").exists():
+            _write_rsa(directory, kid)  # a key folder from before RS256 credentials
     if directory.exists():
         for pub in directory.glob("*.pub"):
-            store.public[pub.stem] = serialization.load_pem_public_key(pub.read_bytes())
+            key = serialization.load_pem_public_key(pub.read_bytes())
+            target = store.rsa_public if isinstance(key, rsa.RSAPublicKey) else store.public
+            target[pub.stem] = key
         active = directory / "active"
         if store.private is None and active.exists():
             kid = active.read_text().strip()
@@ -108,6 +173,13 @@ def load(app, create: bool) -> KeyStore:
             if key_path.exists():
                 store.private = serialization.load_pem_private_key(key_path.read_bytes(), None)
                 store.active_id = kid
+            rsa_path = directory / f"{kid}-rsa.key"
+            if rsa_path.exists():
+                store.rsa_private = serialization.load_pem_private_key(rsa_path.read_bytes(),
+                                                                       None)
+                store.rsa_id = f"{kid}-rsa"
     if store.private is not None:
         store.public[store.active_id] = store.private.public_key()
+    if store.rsa_private is not None:
+        store.rsa_public[store.rsa_id] = store.rsa_private.public_key()
     return store

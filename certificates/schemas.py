@@ -37,6 +37,7 @@ class CertificateSchema(StrictSchema):
     expires_at = fields.String(allow_none=True)
     revoked_at = fields.String(allow_none=True)
     revoked_reason = fields.String(allow_none=True)
+    revocation_category = fields.String(allow_none=True)
     superseded_by = fields.String(allow_none=True)
     replaces = fields.String(allow_none=True)
     key_id = fields.String()
@@ -58,18 +59,22 @@ class CertificateListArgs(PageArgs):
 
 class VerificationSchema(StrictSchema):
     serial = fields.String()
-    status = fields.String(metadata={"enum": ["valid", "revoked", "superseded", "expired"]})
+    status = fields.String(metadata={"enum": ["valid", "revoked", "superseded", "expired",
+                                              "altered"]})
     holder = fields.Nested(CertHolderSchema)
     occupation = fields.Nested(CertOccupationSchema)
     level = fields.Integer()
     certificate_type = fields.String()
-    issued_at = fields.String()
+    issued_at = fields.String(metadata={"description": "Beijing time (+08:00)"})
+    issued_on = fields.String(metadata={"description": "Beijing date"})
     expires_at = fields.String(allow_none=True)
     signature_valid = fields.Boolean()
     key_id = fields.String()
     provider = fields.String(allow_none=True)
     revoked_at = fields.String()
-    revoked_reason = fields.String()
+    revoked_reason = fields.String(metadata={
+        "enum": ["fraud", "error", "holder_request", "other"],
+        "description": "a category; the officer's own words stay internal"})
     superseded_by = fields.String()
     qr_signature_matches = fields.Boolean()
 
@@ -87,7 +92,11 @@ class PdfCheckSchema(StrictSchema):
 
 
 class RevokeSchema(StrictSchema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "internal: officers and the audit log"})
+    category = fields.String(load_default="other", validate=validate.OneOf(
+        ["fraud", "error", "holder_request", "other"]),
+        metadata={"description": "the public revocation reason"})
 
 
 class ReissueSchema(StrictSchema):
@@ -105,5 +114,26 @@ class RenderResultSchema(StrictSchema):
 
 
 class CredentialSchema(StrictSchema):
-    credential = fields.Dict()
-    jwt = fields.String()
+    credential = fields.String(metadata={"description": "the stored OB 3.0 VC-JWT"})
+
+
+class CredentialArgs(StrictSchema):
+    format = fields.String(validate=validate.OneOf(["json", "jwt"]))
+    alg = fields.String(validate=validate.OneOf(["RS256", "EdDSA"]))
+
+
+class IssuingSchema(StrictSchema):
+    id = fields.Integer()
+    status = fields.String(metadata={"enum": ["issuing"]})
+    attempt_id = fields.Integer()
+    exam_id = fields.Integer(allow_none=True)
+    course_id = fields.Integer()
+    trainee_id = fields.Integer()
+    trainee_name = fields.String(allow_none=True)
+    tries = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    last_tried_at = fields.String(allow_none=True)
+    created_at = fields.String(allow_none=True)
+
+
+IssuingPageSchema = page_of(IssuingSchema, "IssuingPageSchema")

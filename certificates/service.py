@@ -6,18 +6,23 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accounts import scope
 from accounts.models import TraineeProfile, User
-from certificates import cache, pdf, serials, signing
-from certificates.models import Certificate, CertificateFile
+from certificates import cache, credentials, pdf, serials, signing
+from certificates.models import (
+    REVOCATION_CATEGORIES,
+    Certificate,
+    CertificateFile,
+    IssuanceOutbox,
+)
 from core import audit, signals
 from core.auth import OFFICER, TRAINEE
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
-from core.timeutil import iso, now_utc, to_local
+from core.timeutil import now_utc, to_local
 from courses.models import Course
 
 ISSUER_ZH, ISSUER_EN = "SkillBridge 职业技能培训服务平台", "SkillBridge Vocational Training Service"
@@ -34,7 +39,7 @@ LEVEL_TITLES = {
     2: ("二级 / 技师", "Level 2 (technician)"),
     1: ("一级 / 高级技师", "Level 1 (senior technician)"),
 }
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
 RENDER_AFTER_COMMIT = "certificates_to_render"
 
 
@@ -77,19 +82,34 @@ def effective_status(cert: Certificate, now: datetime | None = None) -> str:
     return cert.status
 
 
+def local_iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in Beijing time (+08:00): its date part is the date people read."""
+    return to_local(moment).isoformat() if moment is not None else None
+
+
 def build_payload(*, serial: str, cert_type: str, holder_name: str, holder_id_masked: str,
-                  course: Course, issued_at: datetime, expires_at: datetime | None) -> dict:
+                  course: Course, issued_at: datetime, expires_at: datetime | None,
+                  subject: str, status_index: int) -> dict:
     occupation = course.occupation
     provider = course.provider
     return {
         "v": PAYLOAD_VERSION, "issuer": ISSUER_EN, "serial": serial, "type": cert_type,
-        "holder_name": holder_name, "holder_id_masked": holder_id_masked,
+        "holder_name": holder_name, "holder_id_masked": holder_id_masked, "subject": subject,
         "occupation_code": occupation.code, "occupation_zh": occupation.name_zh,
         "occupation_en": occupation.name_en, "level": course.level,
         "course_title": course.title, "training_hours": course.required_hours,
         "provider": provider["name"] if provider else None, "region_code": course.region_code,
-        "issued_at": iso(issued_at), "expires_at": iso(expires_at),
+        "issued_at": local_iso(issued_at), "expires_at": local_iso(expires_at),
+        "status_index": status_index,
     }
+
+
+def title_names(payload: dict) -> dict:
+    type_zh, type_en = TYPE_TITLES.get(payload["type"], (payload["type"], payload["type"]))
+    level_zh, level_en = LEVEL_TITLES[payload["level"]]
+    return {"type_zh": type_zh, "type_en": type_en, "level_zh": level_zh,
+            "level_en": level_en, "occupation_zh": payload["occupation_zh"],
+            "occupation_en": payload["occupation_en"]}
 
 
 def _new_certificate(trainee: User, course: Course, *, holder_name: str, exam_id, attempt_id,
@@ -100,9 +120,15 @@ def _new_certificate(trainee: User, course: Course, *, holder_name: str, exam_id
     id_masked = trainee.profile.id_masked if trainee.profile else ""
     payload = build_payload(serial=serial, cert_type=course.certificate_type,
                             holder_name=holder_name, holder_id_masked=id_masked, course=course,
-                            issued_at=issued_at, expires_at=expires_at)
+                            issued_at=issued_at, expires_at=expires_at,
+                            subject=credentials.subject_id(trainee.id),
+                            status_index=credentials.next_status_index())
     text = signing.canonical(payload)
     kid, signature = signing.sign(text)
+    # The Open Badges credential is made once, here, from what was signed; served as stored.
+    badge = credentials.open_badge(payload, names=title_names(payload),
+                                   masked_name=mask_name(holder_name))
+    rs256 = credentials.vc_jwt(badge, "RS256") if signing.store().rsa_private else None
     provider = course.provider
     return Certificate(
         serial=serial, trainee_id=trainee.id, course_id=course.id,
@@ -111,21 +137,33 @@ def _new_certificate(trainee: User, course: Course, *, holder_name: str, exam_id
         issued_at=issued_at, expires_at=expires_at, training_hours=course.required_hours,
         holder_name=holder_name, holder_id_masked=id_masked, region_code=course.region_code,
         provider_name=provider["name"] if provider else None, payload=text,
-        signature=signature, key_id=kid)
+        signature=signature, key_id=kid, status_index=payload["status_index"],
+        credential_jwt=rs256, credential_jwt_eddsa=credentials.vc_jwt(badge, "EdDSA"))
 
 
 def for_attempt(attempt_id: int) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.attempt_id == attempt_id))
 
 
+def live_certificate(trainee_id: int, course: Course) -> Certificate | None:
+    """The holder's valid certificate for this course's occupation, level and type, if any."""
+    return db.session.scalar(select(Certificate).where(
+        Certificate.trainee_id == trainee_id, Certificate.occupation_id == course.occupation_id,
+        Certificate.level == course.level,
+        Certificate.certificate_type == course.certificate_type,
+        Certificate.status == "valid"))
+
+
 def issue_for_attempt(*, trainee_id: int, course_id: int, exam_id: int | None,
-                      attempt_id: int, actor=None, render: bool = True) -> Certificate:
+                      attempt_id: int | None, actor=None, render: bool = True,
+                      issued_at: datetime | None = None) -> Certificate:
     """Issue the certificate of a passed exam attempt, in the caller's transaction.
 
     Idempotent: the same attempt always yields the same certificate, and a concurrent issue
-    for it loses on the unique attempt_id and returns the winner's row.
+    for it loses on the unique attempt_id and returns the winner's row. A person who already
+    holds a valid certificate of this occupation, level and type gets that one back.
     """
-    existing = for_attempt(attempt_id)
+    existing = for_attempt(attempt_id) if attempt_id is not None else None
     if existing is not None:
         return existing
     trainee = db.session.get(User, trainee_id)
@@ -134,7 +172,10 @@ def issue_for_attempt(*, trainee_id: int, course_id: int, exam_id: int | None,
         raise NotFound(_("No such trainee."), code="trainee_not_found")
     if course is None:
         raise NotFound(_("No such course."), code="course_not_found")
-    issued_at = now_utc()
+    held = live_certificate(trainee_id, course)
+    if held is not None:
+        return held
+    issued_at = issued_at or now_utc()
     years = validity_years(course.certificate_type)
     expires_at = _add_years(issued_at, years) if years else None
     for _attempt in range(3):
@@ -147,7 +188,8 @@ def issue_for_attempt(*, trainee_id: int, course_id: int, exam_id: int | None,
                 db.session.flush()
             break
         except IntegrityError:
-            winner = for_attempt(attempt_id)
+            winner = (for_attempt(attempt_id) if attempt_id is not None else None) \
+                or live_certificate(trainee_id, course)
             if winner is not None:
                 return winner
             # A serial made outside the counter (imported data) is taken: next number.
@@ -169,6 +211,19 @@ def issue_for_attempt(*, trainee_id: int, course_id: int, exam_id: int | None,
     return cert
 
 
+def achievement_for(cert_type: str, occupation_code: str, level: int) -> dict:
+    """The public Achievement a credential's id points to (404 for an unknown one)."""
+    from courses.models import Occupation
+
+    occupation = db.session.scalar(select(Occupation).where(Occupation.code == occupation_code))
+    if occupation is None or cert_type not in TYPE_TITLES or level not in LEVEL_TITLES:
+        raise NotFound(_("No such achievement."), code="achievement_not_found")
+    names = title_names({"type": cert_type, "level": level, "occupation_zh": occupation.name_zh,
+                         "occupation_en": occupation.name_en})
+    return {"@context": [credentials.VC_CONTEXT, credentials.OB_CONTEXT],
+            **credentials.achievement(cert_type, occupation_code, level, names=names)}
+
+
 def signed_blob(cert: Certificate) -> dict:
     return {"payload": json.loads(cert.payload), "signature": cert.signature, "kid": cert.key_id}
 
@@ -178,22 +233,37 @@ def verify_url(cert: Certificate) -> str:
     return f"{base}/verify/{cert.serial}?s={cert.signature}"
 
 
+def local_date(text: str | None) -> str:
+    """A signed ISO timestamp as the Beijing date people read (YYYY-MM-DD)."""
+    return to_local(datetime.fromisoformat(text)).strftime("%Y-%m-%d") if text else ""
+
+
+def name_size(name: str) -> str:
+    """Long names shrink, then wrap (the template's classes), so serial and QR stay put."""
+    width = sum(2 if ord(ch) > 0x2E7F else 1 for ch in name)
+    if width <= 16:
+        return "name-l"
+    if width <= 40:
+        return "name-m"
+    return "name-s" if width <= 90 else "name-xs"
+
+
 def pdf_values(cert: Certificate, revoked: bool = False) -> dict:
-    """Plain values only: the sandboxed template never sees a model."""
+    """Plain values only, all from the signed payload: the sandboxed template never sees a
+    model, and the PDF shows exactly what was signed."""
     data = json.loads(cert.payload)
     type_zh, type_en = TYPE_TITLES.get(data["type"], (data["type"], data["type"]))
     level_zh, level_en = LEVEL_TITLES[data["level"]]
-    expires = data.get("expires_at")
     return {
         "serial": data["serial"], "holder_name": data["holder_name"],
+        "name_size": name_size(data["holder_name"]),
         "holder_id_masked": data["holder_id_masked"], "occupation_code": data["occupation_code"],
         "occupation_zh": data["occupation_zh"], "occupation_en": data["occupation_en"],
         "level_zh": level_zh, "level_en": level_en, "type_zh": type_zh, "type_en": type_en,
         "course_title": data["course_title"], "training_hours": data["training_hours"],
         "provider_name": data.get("provider") or "",
-        "issued_on": to_local(cert.issued_at).strftime("%Y-%m-%d"),
-        "expires_on": to_local(datetime.fromisoformat(expires)).strftime("%Y-%m-%d")
-        if expires else "",
+        "issued_on": local_date(data["issued_at"]),
+        "expires_on": local_date(data.get("expires_at")),
         "issuer_zh": ISSUER_ZH, "issuer_en": ISSUER_EN, "key_id": cert.key_id,
         "qr": pdf.qr_svg_data_uri(verify_url(cert)), "revoked": revoked,
     }
@@ -270,11 +340,18 @@ def pdf_for_download(cert: Certificate, user) -> CertificateFile:
     return row
 
 
-def revoke(serial: str, actor, reason: str) -> Certificate:
-    """Officer revokes a certificate with a reason; audited, and subsidies are told."""
+def revoke(serial: str, actor, reason: str, category: str = "other") -> Certificate:
+    """Officer revokes a certificate with a reason; audited, and subsidies are told.
+
+    The public sees only `category`; the officer's own words stay internal. The status
+    list (computed per request) shows the revocation on the next fetch.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise Invalid(_("A reason is required."), fields={"reason": [_("A reason is required.")]})
+    if category not in REVOCATION_CATEGORIES:
+        raise Invalid(_("Choose a reason category."),
+                      fields={"category": [_("Choose a reason category.")]})
     if len(reason) > 500:
         raise Invalid(_("The reason is too long."),
                       fields={"reason": [_("At most 500 characters.")]})
@@ -285,11 +362,11 @@ def revoke(serial: str, actor, reason: str) -> Certificate:
                        code=f"certificate_{cert.status}")
     before = {"status": cert.status}
     cert.status, cert.revoked_at, cert.revoked_reason = "revoked", now_utc(), reason
-    cert.revoked_by_id = actor.id
+    cert.revoked_by_id, cert.revocation_category = actor.id, category
     db.session.flush()
     cache.forget(cert.serial)
     audit.record(actor, "certificate.revoke", cert, before=before,
-                 after={"status": "revoked", "reason": reason})
+                 after={"status": "revoked", "reason": reason, "category": category})
     signals.certificate_revoked.send(current_app._get_current_object(), certificate=cert,
                                      actor=actor)
     return cert
@@ -309,7 +386,11 @@ def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
     if not name or len(name) > 100:
         raise Invalid(_("Give the holder's corrected name (1 to 100 characters)."),
                       fields={"holder_name": [_("1 to 100 characters.")]})
+    # The old row leaves "valid" before the new one exists (one live certificate per person,
+    # occupation, level and type); it points at itself until the new id is known, all inside
+    # this transaction.
     attempt_id, old.attempt_id = old.attempt_id, None
+    old.status, old.superseded_by_id = "superseded", old.id
     db.session.flush()
     new = _new_certificate(old.trainee, old.course, holder_name=name, exam_id=old.exam_id,
                            attempt_id=attempt_id, issued_at=now_utc(),
@@ -317,7 +398,10 @@ def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
     new.replaces_id = old.id
     db.session.add(new)
     db.session.flush()
-    old.status, old.superseded_by_id = "superseded", new.id
+    old.superseded_by_id = new.id
+    # Passed results that pointed at the old certificate now lead to the current one.
+    db.session.execute(update(IssuanceOutbox).where(IssuanceOutbox.certificate_id == old.id)
+                       .values(certificate_id=new.id))
     db.session.flush()
     cache.forget(old.serial)
     audit.record(actor, "certificate.reissue", new, before={"serial": old.serial,

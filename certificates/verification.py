@@ -4,7 +4,9 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import re
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -14,31 +16,54 @@ from sqlalchemy.orm import joinedload
 from certificates import cache, pdf, serials, signing
 from certificates.models import Certificate, CertificateFile
 from certificates.service import (
-    ISSUER_EN,
-    LEVEL_TITLES,
-    TYPE_TITLES,
     by_serial,
     effective_status,
+    local_date,
+    local_iso,
     mask_name,
 )
 from core.errors import Invalid
 from core.extensions import db
-from core.timeutil import iso, to_local
+from core.timeutil import as_utc, to_local
 
 SERIAL_IN_BYTES = re.compile(rb"SB\d{17}[\dX]")
 MAX_BULK_ROWS = 5000
 
 
-def signature_valid(cert: Certificate) -> bool:
-    """The stored payload verifies under its key and names this serial."""
+def signed_payload(cert: Certificate) -> dict | None:
+    """The payload, when its signature verifies under our key and it names this serial."""
     if not signing.verify(cert.payload, cert.signature, cert.key_id):
-        return False
+        return None
     try:
-        import json
-
-        return json.loads(cert.payload).get("serial") == cert.serial
+        data = json.loads(cert.payload)
     except ValueError:
-        return False
+        return None
+    return data if isinstance(data, dict) and data.get("serial") == cert.serial else None
+
+
+def signature_valid(cert: Certificate) -> bool:
+    return signed_payload(cert) is not None
+
+
+def _same_moment(signed: str | None, stored) -> bool:
+    if signed is None or stored is None:
+        return signed is None and stored is None
+    return datetime.fromisoformat(signed) == as_utc(stored)
+
+
+def record_matches(cert: Certificate, data: dict) -> bool:
+    """Every stored column a verifier relies on says what the signature says."""
+    return (data.get("holder_name") == cert.holder_name
+            and data.get("holder_id_masked") == cert.holder_id_masked
+            and data.get("occupation_code") == cert.occupation.code
+            and data.get("level") == cert.level
+            and data.get("type") == cert.certificate_type
+            and data.get("region_code") == cert.region_code
+            and data.get("provider") == cert.provider_name
+            and data.get("training_hours") == cert.training_hours
+            and data.get("status_index") == cert.status_index
+            and _same_moment(data.get("issued_at"), cert.issued_at)
+            and _same_moment(data.get("expires_at"), cert.expires_at))
 
 
 def occupation_ref(cert: Certificate, locale: str = "zh") -> dict:
@@ -47,23 +72,41 @@ def occupation_ref(cert: Certificate, locale: str = "zh") -> dict:
             "name_zh": occupation.name_zh, "name_en": occupation.name_en}
 
 
+def signed_occupation(data: dict, locale: str) -> dict:
+    name_en = data.get("occupation_en") or data["occupation_zh"]
+    return {"code": data["occupation_code"],
+            "name": name_en if locale.startswith("en") else data["occupation_zh"],
+            "name_zh": data["occupation_zh"], "name_en": name_en}
+
+
 def public_view(cert: Certificate, locale: str = "zh") -> dict:
-    """What anyone may see: masked holder, occupation, level, dates, status, signature check."""
+    """What anyone may see, taken from the signed payload only: masked holder, occupation,
+    level, Beijing dates, status. A record that disagrees with its signature is `altered`."""
+    data = signed_payload(cert)
+    if data is None or not record_matches(cert, data):
+        return {"serial": cert.serial, "status": "altered", "signature_valid": False,
+                "key_id": cert.key_id}
     status = effective_status(cert)
     result = {
         "serial": cert.serial, "status": status,
-        "holder": {"name_masked": mask_name(cert.holder_name),
-                   "id_masked": cert.holder_id_masked},
-        "occupation": occupation_ref(cert, locale), "level": cert.level,
-        "certificate_type": cert.certificate_type, "issued_at": iso(cert.issued_at),
-        "expires_at": iso(cert.expires_at), "signature_valid": signature_valid(cert),
-        "key_id": cert.key_id, "provider": cert.provider_name,
+        "holder": {"name_masked": mask_name(data["holder_name"]),
+                   "id_masked": data["holder_id_masked"]},
+        "occupation": signed_occupation(data, locale), "level": data["level"],
+        "certificate_type": data["type"], "issued_at": data["issued_at"],
+        "issued_on": local_date(data["issued_at"]),
+        "expires_at": data.get("expires_at"), "signature_valid": True,
+        "key_id": cert.key_id, "provider": data.get("provider"),
     }
     if status == "revoked":
-        result.update(revoked_at=iso(cert.revoked_at), revoked_reason=cert.revoked_reason)
+        result.update(revoked_at=local_iso(cert.revoked_at),
+                      revoked_reason=cert.revocation_category or "other")
     if status == "superseded" and cert.superseded_by_id:
         result["superseded_by"] = db.session.get(Certificate, cert.superseded_by_id).serial
     return result
+
+
+def public_status(cert: Certificate) -> str:
+    return public_view(cert)["status"]
 
 
 def verify_serial(serial: str, locale: str = "zh", qr_signature: str | None = None) -> dict:
@@ -95,7 +138,7 @@ def verify_pdf(data: bytes) -> dict:
     row = db.session.scalar(select(CertificateFile).where(CertificateFile.sha256 == digest))
     if row is not None:
         cert = row.certificate
-        return {"result": "authentic", "serial": cert.serial, "status": effective_status(cert),
+        return {"result": "authentic", "serial": cert.serial, "status": public_status(cert),
                 "sha256": digest}
     claimed = None
     embedded = pdf.embedded_payload(data)
@@ -108,7 +151,7 @@ def verify_pdf(data: bytes) -> dict:
         if claimed else None
     if cert is None:
         return {"result": "unknown", "sha256": digest}
-    return {"result": "altered", "serial": cert.serial, "status": effective_status(cert),
+    return {"result": "altered", "serial": cert.serial, "status": public_status(cert),
             "sha256": digest}
 
 
@@ -140,63 +183,10 @@ def bulk_verify(text: str) -> str:
             writer.writerow([serial, result, "", "", "", "", "", "", ""])
             continue
         writer.writerow([
-            serial, effective_status(cert),
+            serial, public_status(cert),
             "yes" if name == cert.holder_name else ("no" if name else ""),
             "yes" if last4 and cert.holder_id_masked.endswith(last4)
             else ("no" if last4 else ""),
             cert.occupation.code, cert.level, to_local(cert.issued_at).strftime("%Y-%m-%d"),
             "yes" if signature_valid(cert) else "no", cert.revoked_reason or ""])
     return out.getvalue()
-
-
-def open_badge(cert: Certificate) -> dict:
-    """The certificate as an Open Badges 3.0 OpenBadgeCredential (unsigned JSON)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    type_zh, type_en = TYPE_TITLES.get(cert.certificate_type, (cert.certificate_type,) * 2)
-    level_zh, level_en = LEVEL_TITLES[cert.level]
-    occupation = cert.occupation
-    salt = hashlib.sha256(f"{cert.serial}:{cert.signature}".encode()).hexdigest()[:16]
-    id_number = cert.trainee.profile.id_number if cert.trainee.profile else ""
-    credential = {
-        "@context": ["https://www.w3.org/ns/credentials/v2",
-                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-        "id": f"{base}/verify/{cert.serial}",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": base, "type": ["Profile"], "name": ISSUER_EN},
-        "validFrom": iso(cert.issued_at),
-        "name": f"{type_en}: {occupation.name_en}, {level_en}",
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "name": cert.holder_name,
-            "identifier": [{
-                "type": "IdentityObject", "identityType": "identifier", "hashed": True,
-                "salt": salt,
-                "identityHash": "sha256$" + hashlib.sha256(
-                    (id_number + salt).encode()).hexdigest()}],
-            "achievement": {
-                "id": f"{base}/occupations/{occupation.code}/levels/{cert.level}",
-                "type": ["Achievement"], "achievementType": "Certificate",
-                "name": f"{occupation.name_zh} {level_zh} / {occupation.name_en} {level_en}",
-                "description": f"{type_zh} / {type_en}",
-                "criteria": {"narrative": "Attended the required training hours and passed "
-                                          "the theory and practical skill assessment."},
-                "fieldOfStudy": occupation.code,
-            },
-        },
-        "credentialStatus": {"id": f"{base}/api/v1/certificates/{cert.serial}/verify",
-                             "type": "SkillBridgeStatusCheck"},
-    }
-    if cert.expires_at is not None:
-        credential["validUntil"] = iso(cert.expires_at)
-    return credential
-
-
-def open_badge_jwt(cert: Certificate) -> dict:
-    """OB 3.0 VC-JWT (EdDSA, same key as the PDFs): JWT claims carry the credential in `vc`."""
-    credential = open_badge(cert)
-    claims = {"iss": credential["issuer"]["id"], "jti": credential["id"],
-              "sub": f"urn:skillbridge:certificate:{cert.serial}",
-              "nbf": int(cert.issued_at.timestamp()), "vc": credential}
-    if cert.expires_at is not None:
-        claims["exp"] = int(cert.expires_at.timestamp())
-    return {"credential": credential, "jwt": signing.jwt_encode(claims)}

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from certificates import service, verification
+from certificates import outbox, service, verification
 from certificates.forms import (
     BulkVerifyForm,
     ListFilterForm,
@@ -47,7 +47,8 @@ def verify_limit() -> str:
 @well_known.get("/.well-known/skillbridge-keys.json")
 def jwks():
     """Public keys (JWKS, OKP/Ed25519) that verify every certificate signature we made."""
-    response = jsonify(current_app.extensions["certificate_keys"].jwks())
+    response = jsonify(current_app.extensions["certificate_keys"].jwks(
+        current_app.config["PUBLIC_BASE_URL"]))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -140,6 +141,7 @@ def manage():
                            revoke_form=RevokeForm(), reissue_form=ReissueForm(),
                            bulk_form=BulkVerifyForm(), status_of=service.effective_status,
                            locale=str(get_locale()), page_number=page_number,
+                           issuing=outbox.pending(50),
                            pages=max((page["total"] + PER_PAGE - 1) // PER_PAGE, 1))
 
 
@@ -151,7 +153,7 @@ def revoke(serial: str):
         flash(_("Give a reason for the revocation."), "error")
         return redirect(url_for("certificates.manage", q=serial))
     try:
-        service.revoke(serial, current_user, form.reason.data)
+        service.revoke(serial, current_user, form.reason.data, form.category.data)
     except ServiceError as error:
         if error.status in (403, 404):
             abort(error.status)

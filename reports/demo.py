@@ -32,39 +32,30 @@ def _trainee(name: str, region: str, phone: str, n: int) -> User:
 
 
 def _issued(certificates: list[Certificate], officer: User) -> None:
-    """Announce the demo certificates like the certificates feature does, so that subsidy
-    claims open (when subsidies is installed); the officer approves the eligible ones."""
-    from flask import current_app
-
-    from core import signals
+    """The certificates came through the real issuance path (which opened the subsidy claims
+    when subsidies is installed); the officer approves the eligible ones."""
     from reports.sources import installed
 
     db.session.flush()
-    for cert in certificates:
-        signals.certificate_issued.send(current_app._get_current_object(), certificate=cert,
-                                        actor=None)
     if not installed("subsidies"):
         return
     from subsidies import service as subsidies
     from subsidies.models import SubsidyClaim
 
-    db.session.flush()
     for claim in db.session.scalars(select(SubsidyClaim).where(
             SubsidyClaim.certificate_id.in_([c.id for c in certificates]),
             SubsidyClaim.status == "pending", SubsidyClaim.eligible.is_(True))):
         subsidies.decide_claim(officer, claim.id, True, None)
 
 
-def _certificate(trainee: User, course: Course, issued: datetime, serial_no: int) -> Certificate:
-    first17 = f"{issued.year}{course.region_code}{course.level}{serial_no:06d}"
-    cert = Certificate(serial=f"SB{first17}{idcard.check_character(first17)}",
-                       trainee_id=trainee.id, course_id=course.id,
-                       occupation_id=course.occupation_id, level=course.level,
-                       certificate_type=course.certificate_type, status="valid",
-                       issued_at=issued, training_hours=course.required_hours,
-                       holder_name=trainee.name)
-    db.session.add(cert)
-    return cert
+def _certificate(trainee: User, course: Course, issued: datetime) -> Certificate:
+    """A signed certificate through the certificates service (serial from its counter; the
+    PDF renders on first download, which keeps `flask demo load` quick)."""
+    from certificates import service as certificates
+
+    return certificates.issue_for_attempt(trainee_id=trainee.id, course_id=course.id,
+                                          exam_id=None, attempt_id=None, render=False,
+                                          issued_at=issued)
 
 
 def load(ctx: dict) -> None:
@@ -101,7 +92,7 @@ def load(ctx: dict) -> None:
         course = ended_30 if n % 2 == 0 else ended_90
         courses.enrol(person, course.id)
         if n < 4:
-            issued_now.append(_certificate(person, course, issued, 900 + n))
+            issued_now.append(_certificate(person, course, issued))
     _issued(issued_now, officer)
     # Two of them found work: one confirmed by the officer, one still awaiting confirmation.
     job = service.report_employment(people[0], service.EmploymentReport(
@@ -132,7 +123,7 @@ def load(ctx: dict) -> None:
     for n, trainee in enumerate(ctx["trainees"]):
         courses.enrol(trainee, sewing.id)
         if n < 2:
-            issued_now.append(_certificate(trainee, sewing, issued + timedelta(days=1), 950 + n))
+            issued_now.append(_certificate(trainee, sewing, issued + timedelta(days=1)))
     _issued(issued_now, officer)
     for trainee in ctx["trainees"][:2]:
         hires.append(orders.hire(enterprise, order, trainee.id, started_on=today))

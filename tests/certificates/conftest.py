@@ -6,7 +6,7 @@ import itertools
 import pytest
 from flask import current_app
 
-from certificates.models import Certificate
+from certificates.models import Certificate, IssuanceOutbox
 from core import signals
 from core.extensions import db
 from tests import factories
@@ -22,7 +22,11 @@ def pass_exam(trainee, course, attempt_id: int | None = None, exam_id: int = 77,
                              course_id=course.id, exam_id=exam_id, attempt_id=attempt_id,
                              actor=actor)
     db.session.commit()
-    return db.session.scalar(db.select(Certificate).where(Certificate.attempt_id == attempt_id))
+    row = db.session.scalar(db.select(IssuanceOutbox).where(
+        IssuanceOutbox.attempt_id == attempt_id))
+    if row is None or row.certificate_id is None:
+        return None
+    return db.session.get(Certificate, row.certificate_id)
 
 
 @pytest.fixture

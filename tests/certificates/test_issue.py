@@ -74,20 +74,6 @@ def test_certificate_issued_signal_is_sent_in_the_transaction(trainee, course):
     assert seen == [(cert.serial, True)]
 
 
-def test_a_failing_listener_rolls_back_the_issue(trainee, course):
-    def listener(sender, certificate, actor):
-        raise RuntimeError("subsidies broke")
-
-    signals.certificate_issued.connect(listener)
-    try:
-        with pytest.raises(RuntimeError):
-            pass_exam(trainee, course)
-    finally:
-        signals.certificate_issued.disconnect(listener)
-    db.session.rollback()
-    assert db.session.scalar(select(func.count(Certificate.id))) == 0
-
-
 def test_training_completion_certificates_expire(trainee, make_course):
     course = make_course(certificate_type="training_completion")
     cert = pass_exam(trainee, course)
@@ -167,7 +153,7 @@ def test_a_serial_taken_by_imported_data_is_skipped(trainee, course, make_user):
     first = issue(trainee, course)
     year = to_local(first.issued_at).year
     taken = Certificate(serial=serials.format_serial(year, "330482", 5, 2),
-                        trainee_id=first.trainee_id, course_id=course.id,
+                        trainee_id=make_user("trainee").id, course_id=course.id,
                         occupation_id=course.occupation_id, level=5,
                         certificate_type="skill_level", status="valid",
                         issued_at=first.issued_at, training_hours=64, holder_name="导入")

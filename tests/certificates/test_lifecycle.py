@@ -2,14 +2,11 @@
 
 import csv
 import io
-import json
 import zipfile
 
 import pytest
 from sqlalchemy import select
 
-from certificates import signing
-from certificates.keys import b64url_decode
 from certificates.models import Certificate
 from core.audit import AuditLog
 from core.extensions import db
@@ -51,25 +48,6 @@ def test_reissue_validation_and_access(client, officer, trainee, certificate):
                        headers=api_headers(client, trainee)).status_code == 403
     db.session.refresh(certificate)
     assert certificate.status == "valid"
-
-
-def test_open_badge_credential_is_a_verifiable_vc_jwt(client, trainee, make_user, certificate):
-    url = f"/api/v1/certificates/{certificate.serial}/credential"
-    assert client.get(url, headers=api_headers(client, make_user("trainee"))).status_code == 403
-    body = client.get(url, headers=api_headers(client, trainee)).get_json()
-    credential = body["credential"]
-    assert "OpenBadgeCredential" in credential["type"]
-    assert credential["credentialSubject"]["achievement"]["fieldOfStudy"] == "4-01-02-07"
-    header_b64, claims_b64, _sig = body["jwt"].split(".")
-    header = json.loads(b64url_decode(header_b64))
-    assert header["alg"] == "EdDSA" and header["kid"] == certificate.key_id
-    claims = signing.jwt_decode(body["jwt"])
-    assert claims["vc"] == credential and claims["sub"].endswith(certificate.serial)
-    tampered = body["jwt"][:-3] + ("AAA" if not body["jwt"].endswith("AAA") else "BBB")
-    assert signing.jwt_decode(tampered) is None
-    jwk = next(k for k in client.get("/.well-known/skillbridge-keys.json").get_json()["keys"]
-               if k["kid"] == header["kid"])
-    assert jwk["alg"] == "EdDSA"
 
 
 def test_officer_bulk_verifies_a_csv(client, officer, certificate, make_user, course):

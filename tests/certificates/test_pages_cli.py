@@ -77,7 +77,7 @@ def test_management_page_is_for_officers(client, make_user, role, status):
 
 
 def test_keygen_rotates_and_old_signatures_still_verify(app, runner, client, trainee, course,
-                                                       tmp_path):
+                                                       tmp_path, make_user):
     old_config = app.config.get("CERTIFICATE_KEY_DIR")
     old_store = app.extensions["certificate_keys"]
     app.config["CERTIFICATE_KEY_DIR"] = str(tmp_path / "keys")
@@ -86,9 +86,11 @@ def test_keygen_rotates_and_old_signatures_still_verify(app, runner, client, tra
         first = pass_exam(trainee, course)
         result = runner.invoke(args=["certificates", "keygen"])
         assert result.exit_code == 0, result.output
-        second = pass_exam(trainee, course)
+        second = pass_exam(make_user("trainee"), course)
         assert first.key_id != second.key_id
-        assert len(list((tmp_path / "keys").glob("*.key"))) == 1  # old private key gone
+        # old private keys gone: only the new Ed25519 key and its RSA sibling remain
+        assert sorted(p.name for p in (tmp_path / "keys").glob("*.key")) == [
+            f"{second.key_id}-rsa.key", f"{second.key_id}.key"]
         kids = {k["kid"] for k in client.get("/.well-known/skillbridge-keys.json")
                 .get_json()["keys"]}
         assert {first.key_id, second.key_id} <= kids

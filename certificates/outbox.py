@@ -1,0 +1,100 @@
+"""The issuance outbox: a passed exam result never waits on (or dies with) its certificate.
+
+exam_passed writes an outbox row in the result's own transaction and tries to issue at once
+inside a savepoint. If issuing fails (no signing key, renderer down, a listener error) the
+savepoint rolls back, the row stays pending with its error, and the result still commits.
+Pending rows are retried by the RQ worker (queued after commit when REDIS_URL is set) and by
+`flask certificates retry` (cron).
+"""
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from certificates.models import Certificate, IssuanceOutbox
+from core.extensions import db
+from core.timeutil import now_utc
+
+PENDING_AFTER_COMMIT = "certificate_outbox_pending"
+
+
+def _row_for(attempt_id: int) -> IssuanceOutbox | None:
+    return db.session.scalar(select(IssuanceOutbox).where(
+        IssuanceOutbox.attempt_id == attempt_id))
+
+
+def record_pass(*, trainee_id: int, course_id: int, exam_id: int | None, attempt_id: int,
+                actor=None) -> IssuanceOutbox:
+    """Write (or find) the outbox row of a passed attempt and try to issue it now."""
+    row = _row_for(attempt_id)
+    if row is None:
+        row = IssuanceOutbox(attempt_id=attempt_id, trainee_id=trainee_id, course_id=course_id,
+                             exam_id=exam_id, actor_id=getattr(actor, "id", None),
+                             state="pending", tries=0)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+                db.session.flush()
+        except IntegrityError:  # a concurrent pass of the same attempt wrote it first
+            row = _row_for(attempt_id)
+    process(row, actor)
+    return row
+
+
+def process(row: IssuanceOutbox, actor=None, schedule: bool = True) -> Certificate | None:
+    """Issue the row's certificate in a savepoint; on failure keep the error, stay pending
+    (and, with `schedule`, ask the worker to retry after this transaction commits)."""
+    from certificates import service
+
+    if row.state == "issued":
+        return row.certificate
+    row.tries += 1
+    row.last_tried_at = now_utc()
+    try:
+        with db.session.begin_nested():
+            cert = service.issue_for_attempt(
+                trainee_id=row.trainee_id, course_id=row.course_id, exam_id=row.exam_id,
+                attempt_id=row.attempt_id, actor=actor)
+    except Exception as error:  # noqa: BLE001 - any failure leaves the result standing
+        row.last_error = f"{type(error).__name__}: {error}"[:500]
+        db.session.flush()
+        if schedule:
+            db.session.info.setdefault(PENDING_AFTER_COMMIT, set()).add(row.id)
+        if has_app_context():
+            current_app.logger.warning("certificate issue for attempt %s failed: %s",
+                                       row.attempt_id, row.last_error)
+        return None
+    row.state, row.certificate_id, row.last_error = "issued", cert.id, None
+    db.session.flush()
+    return cert
+
+
+def pending(limit: int | None = None) -> list[IssuanceOutbox]:
+    stmt = select(IssuanceOutbox).where(IssuanceOutbox.state == "pending") \
+        .order_by(IssuanceOutbox.id)
+    return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
+
+
+def retry_pending(limit: int | None = None) -> tuple[int, int]:
+    """Retry every pending row, one transaction each; returns (issued, still pending)."""
+    issued = failed = 0
+    for row_id in [row.id for row in pending(limit)]:
+        row = db.session.get(IssuanceOutbox, row_id)
+        if row is None or row.state != "pending":
+            continue
+        if process(row, schedule=False) is None:
+            failed += 1
+        else:
+            issued += 1
+        db.session.commit()
+    return issued, failed
+
+
+def retry_job() -> tuple[int, int]:
+    """RQ entry point: build an app context when run by a plain `rq worker`."""
+    if has_app_context():
+        return retry_pending()
+    from app import create_app
+
+    with create_app().app_context():
+        return retry_pending()
