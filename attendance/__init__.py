@@ -11,6 +11,8 @@ DEFAULTS = {
     "ATTENDANCE_WEBHOOK_GRACE_SECONDS": 24 * 3600,  # old secret valid after a rotation
     "ATTENDANCE_WEBHOOK_MAX_EVENTS": 1000,
     "ATTENDANCE_WEBHOOK_MAX_BYTES": 512 * 1024,
+    # failed signatures per platform and sending address, then 429 until the minute is over
+    "ATTENDANCE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE": 20,
 }
 
 

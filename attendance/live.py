@@ -19,6 +19,7 @@ from attendance.models import (
 )
 from attendance.service import live_results
 from core import audit
+from core.api import DB_INT_MAX
 from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from core.extensions import db
 from core.timeutil import now_utc
@@ -293,7 +294,7 @@ def ingest(platform_header: str | None, signature: str | None, body: bytes) -> d
         platform_id = int(platform_header or "")
     except ValueError as exc:
         raise webhook_keys.BadSignature(_("Unknown platform.")) from exc
-    if db.session.get(Platform, platform_id) is None:
+    if not 0 < platform_id <= DB_INT_MAX or db.session.get(Platform, platform_id) is None:
         raise webhook_keys.BadSignature(_("Unknown platform."))
     webhook_keys.verify(platform_id, signature or "", body,
                         cfg["ATTENDANCE_WEBHOOK_TOLERANCE_SECONDS"])

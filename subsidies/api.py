@@ -7,6 +7,7 @@ from sqlalchemy import select
 from core.api import PageArgs, api_blueprint, paginate
 from core.auth import OFFICER, TRAINEE, api_auth, current_api_user
 from core.errors import Invalid, NotFound
+from core.openapi import file_response, file_upload
 from core.timeutil import iso
 from subsidies import batches, evidence, policies, service
 from subsidies.models import PaymentBatch
@@ -98,6 +99,7 @@ def _key_group(declaration) -> dict:
 
 @blp.route("/me/key-groups/<group>/evidence", methods=["PUT"])
 @api_auth(TRAINEE)
+@blp.doc(**file_upload("file", "PDF, PNG or JPEG, at most 5 MB."))
 @blp.response(200, KeyGroupStatusSchema)
 def upload_evidence(group):
     """Upload evidence (multipart `file`: PDF, PNG or JPEG, at most 5 MB) for a key group."""
@@ -151,6 +153,7 @@ def get_batch(batch_id):
 
 @blp.route("/payment-batches/<int:batch_id>.csv", methods=["GET"])
 @api_auth(OFFICER)
+@blp.doc(**file_response("text/csv", description="One row per claim"))
 def batch_csv(batch_id):
     """The batch for the bank: one CSV row per claim (name, ID number, amount, ...)."""
     batch = batches.get_batch(batch_id)

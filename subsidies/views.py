@@ -71,7 +71,6 @@ def bulk_approve():
     try:
         claims = service.bulk_approve(current_user, ids)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("subsidies.queue"))
     flash(_("%(n)d claim(s) approved.", n=len(claims)), "success")
@@ -112,7 +111,6 @@ def decide(claim_id: int, action: str):
     try:
         service.decide_claim(current_user, claim_id, action == "approve", form.reason.data)
     except ServiceError as error:
-        db.session.rollback()
         if "reason" in error.fields:
             form.reason.errors = list(form.reason.errors) + error.fields["reason"]
         else:
@@ -136,7 +134,6 @@ def confirm_group(trainee_id: int, group: str):
             flash(_("Key group confirmed.") if confirmed else _("Key group refused."),
                   "success")
         except ServiceError as error:
-            db.session.rollback()
             flash(error.message, "error")
     return redirect(back)
 
@@ -177,7 +174,6 @@ def create_batch():
     try:
         batch = batches.create_batch(current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("subsidies.batch_list"))
     flash(_("Payment batch %(id)d created.", id=batch.id), "success")
@@ -209,7 +205,6 @@ def batch_paid(batch_id: int):
             batches.mark_paid(current_user, batch_id)
             flash(_("Batch marked as paid."), "success")
         except ServiceError as error:
-            db.session.rollback()
             flash(error.message, "error")
     return redirect(url_for("subsidies.batch", batch_id=batch_id))
 
@@ -236,7 +231,6 @@ def policy_list():
             form.settings.errors = [_("Not valid JSON: %(msg)s", msg=str(error))]
             status = 422
         except ServiceError as error:
-            db.session.rollback()
             for name, problems in error.fields.items():
                 target = form[name] if name in form else form.settings
                 target.errors = list(target.errors) + list(problems)
@@ -272,7 +266,6 @@ def policy_import():
         except (UnicodeDecodeError, json.JSONDecodeError):
             flash(_("The file is not JSON."), "error")
         except ServiceError as error:
-            db.session.rollback()
             detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
             flash(f"{error.message} {detail}", "error")
         else:
@@ -295,7 +288,6 @@ def mine():
                 upload.close()
                 evidence.upload(current_user, form.group.data, upload.filename or "", data)
             except ServiceError as error:
-                db.session.rollback()
                 form.file.errors = list(form.file.errors) + (
                     error.fields.get("file") or [error.message])
                 status = 422
