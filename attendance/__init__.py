@@ -13,6 +13,8 @@ DEFAULTS = {
     "ATTENDANCE_WEBHOOK_MAX_BYTES": 512 * 1024,
     "LESSON_MEDIA_MAX_VIDEO_BYTES": 500 * 1024 * 1024,
     "LESSON_MEDIA_MAX_DOCUMENT_BYTES": 20 * 1024 * 1024,
+    # failed signatures per platform and sending address, then 429 until the minute is over
+    "ATTENDANCE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE": 20,
 }
 
 

@@ -41,6 +41,7 @@ from core.api import api_blueprint
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db, limiter
+from core.openapi import request_body
 from core.timeutil import iso
 from courses import service as courses
 from courses.models import Enrolment, Lesson
@@ -73,8 +74,25 @@ def _enrolled(user, course_id: int) -> bool:
 
 # --- webhook (public, signed) -----------------------------------------------------------------
 
+LIVE_EVENTS_BODY = {"type": "object", "required": ["events"], "properties": {"events": {
+    "type": "array", "maxItems": 1000, "items": {
+        "type": "object", "required": ["id", "type", "room", "user_ref", "at"], "properties": {
+            "id": {"type": "string"}, "type": {"enum": ["join", "leave", "heartbeat"]},
+            "room": {"type": "string"}, "user_ref": {"type": "string"},
+            "at": {"type": "string", "format": "date-time"},
+            "connection": {"type": "string"}, "user_name": {"type": "string"},
+            "text": {"type": "string"}}}}}}
+
 @blp.route("/live/events", methods=["POST"])
+@webhook_keys.bad_signature_limit()
 @blp.response(200, EventsResultSchema)
+@blp.doc(parameters=[
+    {"in": "header", "name": "X-SkillBridge-Platform", "required": True,
+     "schema": {"type": "string"}, "description": "the platform id"},
+    {"in": "header", "name": "X-SkillBridge-Signature", "required": True,
+     "schema": {"type": "string"}, "description": "t=<unix>,v1=<hex HMAC-SHA256 of 't.body'>"}],
+    **request_body({"application/json": {"schema": LIVE_EVENTS_BODY}},
+                   "Read raw: the signature covers the exact bytes."))
 @blp.doc(description="Signed batches of up to 1,000 join/leave/heartbeat events from a "
          "live-stream platform. Headers: X-SkillBridge-Platform: <platform id>, "
          "X-SkillBridge-Signature: t=<unix>,v1=<hex HMAC-SHA256 of 't.body'>. No bearer token.")

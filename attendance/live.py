@@ -17,6 +17,7 @@ from attendance.models import (
 )
 from attendance.service import live_results
 from core import audit
+from core.api import DB_INT_MAX
 from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from core.extensions import db
 from core.timeutil import now_utc
@@ -267,7 +268,7 @@ def platform_for(platform_header) -> int:
         platform_id = int(platform_header or "")
     except ValueError as exc:
         raise webhook_keys.BadSignature(_("Unknown platform.")) from exc
-    if not 0 < platform_id < 2**31 or db.session.get(Platform, platform_id) is None:
+    if not 0 < platform_id <= DB_INT_MAX or db.session.get(Platform, platform_id) is None:
         raise webhook_keys.BadSignature(_("Unknown platform."))
     return platform_id
 

@@ -10,14 +10,15 @@ import time
 from datetime import timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from sqlalchemy import or_, select
 
 from attendance.models import ADAPTERS, PlatformWebhookSecret
 from core import audit
 from core.errors import Invalid, NotFound, ServiceError
-from core.extensions import db
+from core.extensions import db, limiter
 from core.timeutil import now_utc
 from courses.models import Platform
 
@@ -27,6 +28,19 @@ PLATFORM_HEADER = "X-SkillBridge-Platform"
 
 class BadSignature(ServiceError):
     status, code = 401, "bad_signature"
+
+
+def _bad_signature_key() -> str:
+    # Per platform and sender: guessing one platform's signatures does not lock out another
+    # platform, nor the real platform's own servers.
+    return f"webhook:{(request.headers.get(PLATFORM_HEADER) or '')[:32]}:{get_remote_address()}"
+
+
+def bad_signature_limit(platform_key=_bad_signature_key):
+    """Decorator for a signed webhook: only 401 answers count; past the limit, 429."""
+    return limiter.limit(
+        lambda: f"{current_app.config['ATTENDANCE_WEBHOOK_BAD_SIGNATURES_PER_MINUTE']}/minute",
+        key_func=platform_key, deduct_when=lambda response: response.status_code == 401)
 
 
 def _fernet() -> Fernet:

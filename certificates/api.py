@@ -26,6 +26,7 @@ from core.api import PageArgs, api_blueprint, paginate
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
 from core.errors import Forbidden, Invalid, NotFound
 from core.extensions import db, limiter
+from core.openapi import file_response, file_upload
 from core.timeutil import iso
 
 blp = api_blueprint("certificates_api", __name__, "Certificates: issue, verify, revoke")
@@ -140,7 +141,7 @@ def get_certificate(serial):
 
 @blp.route("/certificates/<serial>/pdf", methods=["GET"])
 @api_auth()
-@blp.response(200, description="The certificate PDF")
+@blp.doc(**file_response("application/pdf", description="The certificate PDF"))
 def certificate_pdf(serial):
     """The stored PDF (a revoked certificate's copy carries a REVOKED watermark)."""
     return pdf_response(service.by_serial(serial), current_api_user())
@@ -168,6 +169,7 @@ def verify(args, serial):
 
 @blp.route("/certificates/verify-pdf", methods=["POST"])
 @limiter.limit(verify_limit)
+@blp.doc(**file_upload("file", "The certificate PDF to check (at most 10 MB)."))
 @blp.response(200, PdfCheckSchema)
 def verify_pdf():
     """Public: multipart `file` → authentic, altered or unknown."""
@@ -176,7 +178,8 @@ def verify_pdf():
 
 @blp.route("/certificates/verify-batch", methods=["POST"])
 @api_auth(OFFICER)
-@blp.response(200, description="CSV of results")
+@blp.doc(**file_upload("file", "UTF-8 CSV: serial, name, last 4 ID characters per line."))
+@blp.doc(**file_response("text/csv", description="CSV of results"))
 def verify_batch():
     """Officers: multipart `file`, a CSV of serial,name,id_last4 → a CSV of results."""
     data = uploaded_bytes(limit=2 * 1024 * 1024)

@@ -105,19 +105,53 @@ def render_pdf(values: dict, signed: dict, app=None) -> bytes:
         pdf_identifier=values["serial"].encode("ascii"))
 
 
+class UnreadablePdf(ValueError):
+    """The upload is not a PDF pypdf can read within our limits (truncated, hostile, broken)."""
+
+
+# A certificate's attachment is a few KB of JSON: anything that decompresses to more, nests
+# deeper or declares longer streams than this is not one of ours, and must not cost a worker
+# its memory (a 200 KB deflate bomb would otherwise inflate to pypdf's default 75 MB).
+_PDF_LIMITS = {
+    "maximum_declared_stream_length": 12 * 1024 * 1024,
+    "array_based_stream_maximum_output_length": 2 * 1024 * 1024,
+    "array_maximum_element_count": 10_000,
+    "dictionary_maximum_element_count": 10_000,
+    "zlib_maximum_output_length": 2 * 1024 * 1024,
+    "zlib_maximum_recovery_input_length": 1024 * 1024,
+    "lzw_maximum_output_length": 2 * 1024 * 1024,
+    "run_length_maximum_output_length": 2 * 1024 * 1024,
+    "brotli_maximum_output_length": 2 * 1024 * 1024,
+    "jbig2_maximum_output_length": 2 * 1024 * 1024,
+    "image_maximum_buffer_size": 2 * 1024 * 1024,
+    "stream_decoding_work_maximum_length": 8 * 1024 * 1024,
+    "named_destinations_maximum_entries": 1_000,
+    "named_destinations_maximum_depth": 20,
+    "jbig2dec_binary": None,
+}
+
+
 def embedded_payload(pdf_bytes: bytes) -> dict | None:
-    """The signed payload attached to a certificate PDF, or None when there is none."""
+    """The signed payload attached to a certificate PDF, or None when there is none; raises
+    UnreadablePdf when the bytes cannot be read as a PDF within the limits above."""
     from io import BytesIO
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import PyPdfError
 
     try:
-        reader = PdfReader(BytesIO(pdf_bytes), strict=False)
-        data = reader.attachments.get(ATTACHMENT_NAME)
-        if not data:
-            return None
+        with apply_configuration(**_PDF_LIMITS):
+            reader = PdfReader(BytesIO(pdf_bytes), strict=False,
+                               root_object_recovery_limit=1_000,
+                               xref_stream_maximum_entries=100_000)
+            data = reader.attachments.get(ATTACHMENT_NAME)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError,
+            RecursionError, MemoryError, OverflowError) as exc:
+        raise UnreadablePdf(type(exc).__name__) from exc
+    if not data:
+        return None
+    try:
         value = json.loads(data[0])
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError):
+    except (ValueError, TypeError, IndexError):
         return None
     return value if isinstance(value, dict) else None

@@ -334,6 +334,9 @@ def pdf_for_download(cert: Certificate, user) -> CertificateFile:
     watermark = "revoked" if cert.status == "revoked" else "none"
     row = latest_file(cert, watermark)
     if row is None:
+        if not cert.payload or not cert.signature:  # nothing signed to print (imported rows)
+            raise Conflict(_("This certificate has no signed record to print; ask an officer "
+                             "to reissue it."), code="certificate_unsigned")
         row = store_pdf(cert, watermark)
         audit.record(user, "certificate.render", cert, after={"file_sha256": row.sha256,
                                                               "watermark": watermark})

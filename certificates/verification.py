@@ -140,8 +140,16 @@ def verify_pdf(data: bytes) -> dict:
         cert = row.certificate
         return {"result": "authentic", "serial": cert.serial, "status": public_status(cert),
                 "sha256": digest}
+    if b"%PDF-" not in data[:1024]:  # the header may follow up to 1 KB of junk (ISO 32000)
+        raise Invalid(_("This file is not a PDF."), code="not_a_pdf",
+                      fields={"file": [_("Upload a PDF file.")]})
     claimed = None
-    embedded = pdf.embedded_payload(data)
+    try:
+        embedded = pdf.embedded_payload(data)
+    except pdf.UnreadablePdf:
+        embedded, unreadable = None, True
+    else:
+        unreadable = False
     if embedded and isinstance(embedded.get("payload"), dict):
         claimed = str(embedded["payload"].get("serial", ""))
     if not claimed:
@@ -150,6 +158,9 @@ def verify_pdf(data: bytes) -> dict:
     cert = db.session.scalar(select(Certificate).where(Certificate.serial == claimed)) \
         if claimed else None
     if cert is None:
+        if unreadable:  # broken, truncated or hostile, and naming none of our certificates
+            raise Invalid(_("This PDF is damaged or cannot be read."), code="invalid_pdf",
+                          fields={"file": [_("The PDF cannot be read.")]})
         return {"result": "unknown", "sha256": digest}
     return {"result": "altered", "serial": cert.serial, "status": public_status(cert),
             "sha256": digest}

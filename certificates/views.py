@@ -88,7 +88,12 @@ def verify_pdf():
     if not pdf_form.validate_on_submit():
         return render_template("certificates/verify.html", form=SerialForm(), pdf_form=pdf_form,
                                result=None), 422
-    check = verification.verify_pdf(pdf_form.file.data.read(10 * 1024 * 1024 + 1))
+    try:
+        check = verification.verify_pdf(pdf_form.file.data.read(10 * 1024 * 1024 + 1))
+    except ServiceError as error:  # not a PDF, or one that cannot be read: say so on the form
+        pdf_form.file.errors = list(pdf_form.file.errors) + [error.message]
+        return render_template("certificates/verify.html", form=SerialForm(), pdf_form=pdf_form,
+                               result=None), 422
     result = None
     if check.get("serial"):
         result = verification.verify_serial(check["serial"], str(get_locale()))

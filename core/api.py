@@ -26,11 +26,32 @@ def register(app, blueprint: Blueprint) -> None:
     csrf.exempt(blueprint)
 
 
+# Ids, minutes, points and fen live in PostgreSQL `integer` columns: a number outside this
+# range can match nothing and would overflow the driver (a 500), so it is a 422 up front.
+DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
+
+
+def _bound_integers(field) -> None:
+    if isinstance(field, fields.Integer) and not field.metadata.get("unbounded"):
+        field.validators.append(validate.Range(min=DB_INT_MIN, max=DB_INT_MAX))
+    elif isinstance(field, fields.List):
+        _bound_integers(field.inner)
+    elif isinstance(field, fields.Tuple):
+        for inner in field.tuple_fields:
+            _bound_integers(inner)
+    elif isinstance(field, fields.Dict) and field.value_field is not None:
+        _bound_integers(field.value_field)
+
+
 class StrictSchema(Schema):
-    """Unknown fields are an error, not silently dropped."""
+    """Unknown fields are an error, not silently dropped; integers fit the database's columns
+    (the range is in the OpenAPI document too)."""
 
     class Meta:
         unknown = RAISE
+
+    def on_bind_field(self, field_name, field_obj):
+        _bound_integers(field_obj)
 
 
 class QueryArgs(StrictSchema):

@@ -32,7 +32,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         if not development:
             raise ConfigError("SECRET_KEY must be set when SKILLBRIDGE_ENV is not development")
         secret = _instance_secret(instance_path)
-    redis_url = os.environ.get("REDIS_URL") or None
+    redis_url = os.environ.get("REDIS_URL") or overrides.get("REDIS_URL") or None
+    if not redis_url and not development:
+        # Without a shared store each worker counts failed logins on its own (four workers let
+        # four times the guesses through): refuse to start rather than run unprotected.
+        raise ConfigError(f"REDIS_URL must be set when SKILLBRIDGE_ENV is {env_name}: rate "
+                          "limits (failed logins, webhook signatures) are shared by all "
+                          "workers through Redis")
     cfg = {
         "ENV_NAME": env_name,
         "SECRET_KEY": secret,

@@ -1,6 +1,8 @@
 """Errors: JSON `{"error": {"code", "message", "fields"}}` under /api/, friendly pages elsewhere."""
 
-from flask import current_app, jsonify, render_template, request
+from contextlib import contextmanager
+
+from flask import current_app, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -22,6 +24,32 @@ DEFAULT_CODES = {
 }
 
 
+# Set on the request when any service error is raised in it: the request then rolls back
+# whatever the view returns (a view that catches the error and redirects with a flash must not
+# commit what the service flushed before it failed). See core.setup.commit_or_rollback.
+_FAILED = "skillbridge.service_error"
+
+
+def request_failed() -> bool:
+    """True when a service error was raised during this request (caught or not)."""
+    return has_request_context() and bool(request.environ.get(_FAILED))
+
+
+@contextmanager
+def recoverable():
+    """A step whose failure the caller handles and goes on from (a claim that cannot open must
+    not undo the certificate): its changes roll back to a savepoint and the request may still
+    commit the rest."""
+    failed_before = request_failed()
+    try:
+        with db.session.begin_nested():
+            yield
+    except Exception:
+        if has_request_context():
+            request.environ[_FAILED] = failed_before
+        raise
+
+
 class ServiceError(Exception):
     """A business rule said no. Services raise it; views and the API turn it into a 4xx."""
 
@@ -39,6 +67,8 @@ class ServiceError(Exception):
         self.extra = extra or {}
         # core.audit.record(**audit) kept although the request fails (a refused money action).
         self.audit = audit
+        if has_request_context():
+            request.environ[_FAILED] = True
 
 
 class NotFound(ServiceError):
@@ -107,6 +137,8 @@ def handle_http_exception(error: HTTPException):
         if isinstance(error, CSRFError):
             code = "csrf_failed"
         response, status = json_error(status, code, message, fields)
+        if status == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110
         if getattr(error, "response", None) is not None and status == 429:
             response.headers.extend(
                 {k: v for k, v in error.response.headers.items() if k.startswith(("Retry", "X-"))}

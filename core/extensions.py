@@ -5,11 +5,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from core.openapi import SkillBridgeApi
 
 # Deterministic constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING = {
@@ -31,4 +32,4 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
-api = Api()
+api = SkillBridgeApi()

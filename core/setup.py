@@ -2,8 +2,11 @@
 
 from flask import Flask, jsonify, request, session
 from flask_login import current_user
+from flask_smorest.spec.plugins import integerconverter2paramschema
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from core import errors
 from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -43,6 +46,24 @@ def current_app_languages():
     return current_app.config["LANGUAGES"].keys()
 
 
+class DbIntConverter(IntegerConverter):
+    """`<int:id>` bounded to the database's integer columns (PostgreSQL `integer`, 32 bits): a
+    larger id cannot exist, so it is a 404 instead of a driver overflow (a 500)."""
+
+    def __init__(self, map, *args, min=None, max=None, **kwargs):  # noqa: A002 - werkzeug's names
+        from core.api import DB_INT_MAX
+
+        super().__init__(map, *args, min=min, max=DB_INT_MAX if max is None else max, **kwargs)
+
+    def to_python(self, value: str):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            # Not werkzeug's "try the next rule": a twin rule for another method would then
+            # turn an id that cannot exist into a 405.
+            raise NotFound() from None
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -53,6 +74,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def init_extensions(app: Flask) -> None:
+    app.url_map.converters["int"] = DbIntConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"),
                      render_as_batch=True, compare_type=True)
@@ -63,6 +85,7 @@ def init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Shanghai")
     limiter.init_app(app)
     api.init_app(app)
+    api.register_converter(DbIntConverter, integerconverter2paramschema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     with app.app_context():
@@ -72,8 +95,9 @@ def init_extensions(app: Flask) -> None:
 
     @app.after_request
     def commit_or_rollback(response):
-        # The one commit of a request: only when it succeeded.
-        if response.status_code < 400:
+        # The one commit of a request: only when it succeeded, and no service error was raised
+        # in it (even one a view caught and answered with a redirect).
+        if response.status_code < 400 and not errors.request_failed():
             try:
                 db.session.commit()
             except IntegrityError:

@@ -65,7 +65,6 @@ def save(kind: str):
         curation.SAVERS[kind](current_user, row)
     except ValueError as error:
         form.form_errors.append(str(error))
-        db.session.rollback()
         return _page({kind: form}, status=422)
     flash(_("Saved."), "success")
     return redirect(url_for("curation.index"))

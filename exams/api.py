@@ -9,6 +9,7 @@ from core.api import PageArgs, api_blueprint, page_of, paginate
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
 from core.errors import Conflict, Forbidden
 from core.extensions import db
+from core.openapi import file_response
 from core.timeutil import iso, now_utc
 from courses import service as courses
 from exams import analysis, attempts, review, service
@@ -156,6 +157,7 @@ def list_attempts(args, exam_id):
 
 @blp.route("/exams/<int:exam_id>/results.csv", methods=["GET"])
 @api_auth(INSTRUCTOR, OFFICER)
+@blp.doc(**file_response("text/csv", description="One row per attempt"))
 def results_csv(exam_id):
     """Results as CSV (one row per attempt)."""
     user = current_api_user()

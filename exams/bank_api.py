@@ -9,6 +9,7 @@ from core.api import PageArgs, api_blueprint, page_of, paginate
 from core.auth import INSTRUCTOR, OFFICER, api_auth, current_api_user
 from core.errors import Forbidden, Invalid
 from core.extensions import db
+from core.openapi import file_response, multipart_file, request_body
 from exams import attempts, service, transfer
 from exams.models import Question, QuestionBank
 from exams.schemas import (
@@ -171,6 +172,9 @@ def list_practical_tasks(bank_id):
 
 @blp.route("/question-banks/<int:bank_id>/import", methods=["POST"])
 @api_auth(INSTRUCTOR)
+@blp.doc(**request_body({
+    **multipart_file("file", "CSV or JSON questions"),
+    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}))
 @blp.response(201)
 def import_questions(bank_id):
     """Import questions from CSV or JSON (multipart `file`, or a JSON list as the body):
@@ -186,8 +190,9 @@ def import_questions(bank_id):
     return {"imported": len(created), "ids": [q.id for q in created]}
 
 
-@blp.route("/question-banks/<int:bank_id>/export.<fmt>", methods=["GET"])
+@blp.route("/question-banks/<int:bank_id>/export.<any(csv, json):fmt>", methods=["GET"])
 @api_auth(INSTRUCTOR, OFFICER)
+@blp.doc(**file_response("text/csv", "application/json", description="The import format"))
 def export_questions(bank_id, fmt):
     """The bank's current questions as CSV or JSON (the import format)."""
     bank = readable_bank(bank_id)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from core.api import PageArgs, api_blueprint, paginate
 from core.auth import ADMIN, OFFICER, TRAINEE, api_auth, current_api_user
 from core.errors import Invalid, NotFound
+from core.openapi import file_response, file_upload
 from core.timeutil import iso
 from subsidies import bank, batches, evidence, policies, service
 from subsidies.present import batch_payload, claim_payload
@@ -100,6 +101,7 @@ def _key_group(declaration) -> dict:
 
 @blp.route("/me/key-groups/<group>/evidence", methods=["PUT"])
 @api_auth(TRAINEE)
+@blp.doc(**file_upload("file", "PDF, PNG or JPEG, at most 5 MB."))
 @blp.response(200, KeyGroupStatusSchema)
 def upload_evidence(group):
     """Upload evidence (multipart `file`: PDF, PNG or JPEG, at most 5 MB) for a key group."""
@@ -154,6 +156,7 @@ def get_batch(batch_id):
 
 @blp.route("/payment-batches/<int:batch_id>.csv", methods=["GET"])
 @api_auth(OFFICER, ADMIN)
+@blp.doc(**file_response("text/csv", description="One row per claim"))
 def batch_csv(batch_id):
     """The batch for the bank: one CSV row per claim (name, ID number, bank, account number,
     amount in yuan and fen, claim id, certificate serial, ...), UTF-8 with BOM."""

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from accounts import scope
 from accounts.models import KEY_GROUPS, KeyGroupDeclaration, TraineeProfile, User
 from core.audit import record
-from core.errors import Conflict, Invalid, NotFound, ServiceError
+from core.errors import Conflict, Invalid, NotFound, ServiceError, recoverable
 from core.extensions import db
 from core.timeutil import now_utc
 from subsidies.models import KeyGroupEvidence, SubsidyClaim
@@ -139,7 +139,8 @@ def confirm(officer, trainee_id: int, group: str, confirmed: bool) -> KeyGroupDe
             .order_by(SubsidyClaim.id)).all()
         for claim in waiting:
             try:
-                service.reevaluate(officer, claim)
+                with recoverable():
+                    service.reevaluate(officer, claim)
             except Conflict:
                 continue  # still blocked by another rule; the claim keeps its reasons
     return declaration

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from accounts import scope
 from accounts.models import KeyGroupDeclaration, User
 from core.audit import record
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Invalid, NotFound, recoverable
 from core.extensions import db
 from core.timeutil import now_utc, to_local
 from courses.models import Course, Enrolment
@@ -147,7 +147,7 @@ def open_claims_safely(certificate, actor=None) -> list[SubsidyClaim]:
     from flask import current_app
 
     try:
-        with db.session.begin_nested():
+        with recoverable():
             return open_claims(certificate, actor)
     except Exception as error:  # noqa: BLE001 - issuance goes on; reconcile repairs
         current_app.logger.exception("opening the subsidy claim for certificate %s failed",

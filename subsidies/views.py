@@ -77,7 +77,6 @@ def bulk_approve():
     except ServiceError as error:
         if error.code == "region_forbidden":
             raise  # the 403 page: one claim of the selection is outside the officer's regions
-        db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("subsidies.queue"))
     flash(_("%(n)d claim(s) approved.", n=len(claims)), "success")
@@ -119,7 +118,6 @@ def decide(claim_id: int, action: str):
     try:
         service.decide_claim(current_user, claim_id, action == "approve", form.reason.data)
     except ServiceError as error:
-        db.session.rollback()
         if "reason" in error.fields:
             form.reason.errors = list(form.reason.errors) + error.fields["reason"]
         else:
@@ -145,7 +143,6 @@ def confirm_group(trainee_id: int, group: str):
         except ServiceError as error:
             if error.code == "region_forbidden":
                 raise
-            db.session.rollback()
             flash(error.message, "error")
     return redirect(back)
 
@@ -193,16 +190,17 @@ def create_batch():
 
 def _form_errors(form, error: ServiceError, fallback) -> None:
     """Show a service's field errors on the form (unknown fields on `fallback`)."""
-    db.session.rollback()
     for name, problems in error.fields.items():
         target = form[name] if name in form else fallback
         target.errors = list(target.errors) + list(problems)
 
 
 def _refused(error: ServiceError) -> None:
-    """Undo the request's changes but keep the audit row of a refused money action."""
+    """Undo the request's changes but keep the audit row of a refused money action (committed
+    here: the request itself rolls back, as every request that met a service error does)."""
     db.session.rollback()
-    record_refusal(error)
+    if record_refusal(error) is not None:
+        db.session.commit()
     flash(error.message, "error")
 
 
@@ -305,7 +303,6 @@ def policy_import():
         except (UnicodeDecodeError, json.JSONDecodeError):
             flash(_("The file is not JSON."), "error")
         except ServiceError as error:
-            db.session.rollback()
             detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
             flash(f"{error.message} {detail}", "error")
         else:
@@ -328,7 +325,6 @@ def mine():
                 upload.close()
                 evidence.upload(current_user, form.group.data, upload.filename or "", data)
             except ServiceError as error:
-                db.session.rollback()
                 form.file.errors = list(form.file.errors) + (
                     error.fields.get("file") or [error.message])
                 status = 422

@@ -151,6 +151,15 @@ def test_pdf_download_access(client, trainee, instructor, officer, make_user, ce
     assert client.get(url).status_code == 401
 
 
+def _blank_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(200, 200)
+    writer.write(out)
+    return out.getvalue()
+
+
 def _upload(client, data: bytes):
     return client.post("/api/v1/certificates/verify-pdf",
                        data={"file": (io.BytesIO(data), "c.pdf")},
@@ -169,7 +178,9 @@ def test_uploaded_pdf_authentic_altered_unknown(client, trainee, certificate):
         result = _upload(client, bytes(altered)).get_json()
         assert result["result"] == "altered", position
         assert result["serial"] == certificate.serial
-    assert _upload(client, b"%PDF-1.7 not ours").get_json()["result"] == "unknown"
+    assert _upload(client, _blank_pdf()).get_json()["result"] == "unknown"
+    truncated = _upload(client, b"%PDF-1.7 not ours")
+    assert truncated.status_code == 422 and truncated.get_json()["error"]["code"] == "invalid_pdf"
     assert _upload(client, b"").status_code == 422
     missing = client.post("/api/v1/certificates/verify-pdf", data={},
                           content_type="multipart/form-data")

@@ -14,12 +14,39 @@ def test_missing_secret_key_outside_development_is_a_startup_error(monkeypatch, 
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+def test_missing_redis_url_in_production_is_a_startup_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("SKILLBRIDGE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SKILLBRIDGE_INSTANCE", str(tmp_path))
+    with pytest.raises(ConfigError, match="REDIS_URL must be set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_redis_url_backs_the_rate_limits(monkeypatch, tmp_path, app):
+    from core.extensions import db, limiter
+
+    monkeypatch.setenv("SKILLBRIDGE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/7")
+    monkeypatch.setenv("SKILLBRIDGE_INSTANCE", str(tmp_path))
+    production = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    try:
+        assert production.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/7"
+        assert type(limiter.storage).__name__ == "RedisStorage"
+    finally:
+        with production.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)  # the limiter object is shared: back to the suite's settings
+
+
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
     from bench.production import production_env
 
     monkeypatch.setenv("SKILLBRIDGE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", production_env()["CERTIFICATE_SIGNING_KEY"])
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/7")
     monkeypatch.setenv("SKILLBRIDGE_INSTANCE", str(tmp_path))
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
