@@ -24,3 +24,4 @@ def init_app(app) -> None:
     register(app, api.blp)
     app.cli.add_command(cli.users_cli)
     nav.add(app, "accounts.admin_users", _l("Users"), roles=("admin",), order=90)
+    nav.add(app, "accounts.reset_search", _l("Password resets"), roles=("officer",), order=95)

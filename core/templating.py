@@ -2,7 +2,7 @@
 
 from flask_babel import format_datetime
 
-from core import nav
+from core import nav, regions
 from core.money import format_yuan
 from core.timeutil import as_utc
 
@@ -15,6 +15,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["yuan"] = format_yuan
     app.jinja_env.globals["nav_items"] = nav.items_for_current_user
+    app.jinja_env.globals["region_name"] = regions.full_name
 
     @app.context_processor
     def languages():
