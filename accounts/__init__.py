@@ -27,3 +27,4 @@ def init_app(app) -> None:
     nav.add(app, "accounts.admin_users", _l("Users"), roles=("admin",), order=90)
     nav.add(app, "officer_regions.officer_regions", _l("Officer regions"), roles=("admin",),
             order=91)
+    nav.add(app, "accounts.reset_search", _l("Password resets"), roles=("officer",), order=95)

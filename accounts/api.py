@@ -20,15 +20,19 @@ from core.auth import (
     issue_token,
     revoke_tokens,
 )
+from core.errors import ServiceError
 from core.extensions import limiter
 from core.timeutil import iso
 
 blp = api_blueprint("accounts_api", __name__, "Tokens, the caller, trainee registration")
 
 
-def _posted_email() -> str:
+def _posted_login() -> str:
     body = request.get_json(silent=True)
-    return service.normalise_email(body.get("email", "")) if isinstance(body, dict) else ""
+    if not isinstance(body, dict):
+        return ""
+    login = body.get("login") or body.get("email") or ""
+    return str(login).strip().lower()[:254]
 
 
 def user_brief(user) -> dict:
@@ -52,15 +56,18 @@ def me_payload(user) -> dict:
 @blp.route("/auth/token", methods=["POST"])
 # Only failed attempts count: per address, and per account against distributed guessing.
 @limiter.limit("30/minute", deduct_when=lambda r: r.status_code == 401)
-@limiter.limit("10/minute", key_func=lambda: "email:" + _posted_email(),
+@limiter.limit("10/minute", key_func=lambda: "login:" + _posted_login(),
                deduct_when=lambda r: r.status_code == 401)
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
 def create_token(args):
-    """Exchange email and password for a bearer token."""
-    user = service.authenticate(args["email"], args["password"])
+    """Exchange a login (email, mobile number or ID number) and password for a bearer token."""
+    user = service.authenticate(args.get("login") or args.get("email"), args["password"])
     if user is None:
-        raise Unauthenticated(_("Email or password is wrong."), code="invalid_credentials")
+        raise Unauthenticated(_("The login or password is wrong."), code="invalid_credentials")
+    if user.must_change_password:
+        raise ServiceError(_("Your password was reset: choose a new one on the website first."),
+                           code="password_change_required", status=403)
     token, row = issue_token(user)
     return {"token": token, "expires_at": iso(row.expires_at), "user": user_brief(user)}
 

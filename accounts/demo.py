@@ -3,13 +3,13 @@
 from accounts import idcard, service
 from accounts.models import KeyGroupDeclaration
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "skillbridge-demo"
 
 STAFF = [
-    ("admin", "admin@demo.skillbridge.cn", "系统管理员"),
-    ("officer", "officer@demo.skillbridge.cn", "周敏（补贴科）"),
-    ("instructor", "instructor@demo.skillbridge.cn", "陈立新老师"),
-    ("enterprise", "hr@demo-luggage.example.cn", "平湖箱包有限公司人事部"),
+    ("admin", "admin@demo.skillbridge.cn", "系统管理员", "13600136000"),
+    ("officer", "officer@demo.skillbridge.cn", "周敏（补贴科）", "13600136001"),
+    ("instructor", "instructor@demo.skillbridge.cn", "陈立新老师", "13600136002"),
+    ("enterprise", "hr@demo-luggage.example.cn", "平湖箱包有限公司人事部", "13600136003"),
 ]
 TRAINEES = [
     ("trainee@demo.skillbridge.cn", "李春花", "43010219900307002", "13800138000", "430102",
@@ -32,8 +32,8 @@ def load(ctx: dict) -> None:
     from accounts import scope
 
     users = ctx.setdefault("users", {})
-    for role, email, name in STAFF:
-        users[role] = service.create_staff(None, role, email, DEMO_PASSWORD, name,
+    for role, email, name, phone in STAFF:
+        users[role] = service.create_staff(None, role, email, DEMO_PASSWORD, name, phone=phone,
                                            organisation=name if role == "enterprise" else None)
     for key, email, name, regions in MORE_OFFICERS:
         users[key] = service.create_staff(None, "officer", email, DEMO_PASSWORD, name)
@@ -43,7 +43,7 @@ def load(ctx: dict) -> None:
     for email, name, first17, phone, region, groups in TRAINEES:
         user = service.register_trainee(service.Registration(
             email=email, password=DEMO_PASSWORD, name=name, id_number=idcard.make_valid(first17),
-            phone=phone, region_code=region, key_groups=groups))
+            phone=phone, region_code=region, key_groups=groups, consent=True))
         trainees.append(user)
     users["trainee"] = trainees[0]
     # The first trainee's rural-migrant status has been confirmed by the officer already.

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -42,16 +43,24 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    # Trainees log in by phone; email is optional (NULLs do not collide in a unique index).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
-    # Bumped on password change: old sessions and tokens stop working.
+    # Bumped on logout, password change, reset and deactivation: every session cookie made
+    # before (they carry it, see get_id) stops working on its next request.
     auth_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False,
                                               server_default="1")
+    # Set by an officer's reset: the temporary password works once, for choosing a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False,
+                                                       server_default=sa_false())
+    # Which privacy notice the trainee accepted, and when (ID number and evidence collection).
+    consent_version: Mapped[str | None] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Instructors teach for an institution; enterprises are their own organisation.
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
     organisation: Mapped[str | None] = mapped_column(String(200))
@@ -60,7 +69,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     profile: Mapped["TraineeProfile | None"] = relationship(back_populates="user", uselist=False)
 
     def __repr__(self) -> str:
-        return f"<User #{self.id} {self.role} {self.email}>"
+        return f"<User #{self.id} {self.role} {self.email or self.phone_masked}>"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

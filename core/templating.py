@@ -2,7 +2,7 @@
 
 from flask_babel import format_datetime
 
-from core import nav
+from core import nav, regions
 from core.money import format_yuan
 from core.regions import full_name
 from core.timeutil import as_utc
@@ -17,6 +17,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["yuan"] = format_yuan
     app.jinja_env.filters["region_name"] = full_name  # 浙江省 嘉兴市 平湖市, never a bare code
     app.jinja_env.globals["nav_items"] = nav.items_for_current_user
+    app.jinja_env.globals["region_name"] = regions.full_name
 
     @app.context_processor
     def languages():

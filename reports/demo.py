@@ -24,11 +24,13 @@ FOLLOW_UP_TRAINEES = [
 
 def _trainee(name: str, region: str, phone: str, n: int) -> User:
     from accounts import service as accounts
+    from accounts.demo import DEMO_PASSWORD
 
     return accounts.register_trainee(accounts.Registration(
-        email=f"demo.trainee{n}@demo.skillbridge.cn", password="demo12345", name=name,
+        email=f"demo.trainee{n}@demo.skillbridge.cn", password=DEMO_PASSWORD, name=name,
         id_number=idcard.make_valid(f"{region}1996{1 + n % 12:02d}{10 + n:02d}{n:03d}"),
-        phone=phone, region_code=region, key_groups=["rural_migrant"] if n % 2 else []))
+        phone=phone, region_code=region, key_groups=["rural_migrant"] if n % 2 else [],
+        consent=True))
 
 
 def _issued(certificates: list[Certificate], officer: User) -> None:

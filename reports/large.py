@@ -66,7 +66,7 @@ def load(ctx: dict, trainees: int = 100_000, events: int = 1_000_000, seed: int 
         Course.required_hours, Course.certificate_type, Course.mode, Course.platform_id)
         .where(Course.status == "published")).all()
     password_hash = User(email="x", name="x", role="trainee")
-    password_hash.set_password("demo12345")
+    password_hash.set_password("skillbridge-demo")  # accounts.demo.DEMO_PASSWORD
     users, profiles, groups = [], [], []
     first_id = _next_id(User.__table__)
     group_names = list(KEY_GROUPS)

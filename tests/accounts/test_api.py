@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, api_headers, valid_id_number
 def registration(**overrides):
     body = {"email": "li.chunhua@example.cn", "password": "long-enough-1", "name": "李春花",
             "id_number": "11010519491231002X", "phone": "13800138000", "region_code": "430102",
-            "key_groups": ["rural_migrant", "poverty_registered"]}
+            "key_groups": ["rural_migrant", "poverty_registered"], "consent": True}
     body.update(overrides)
     return body
 

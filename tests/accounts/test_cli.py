@@ -23,4 +23,4 @@ def test_users_create_refuses_duplicates_and_bad_roles(runner, officer):
     assert bad.exit_code != 0
     short = runner.invoke(args=["users", "create", "--role", "officer", "--email", "s@x.cn",
                                 "--password", "short", "--name", "X"])
-    assert short.exit_code != 0 and "at least 8" in short.output
+    assert short.exit_code != 0 and "at least 10" in short.output

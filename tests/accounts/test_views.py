@@ -14,7 +14,8 @@ def form(client, path, **fields):
 def test_register_page_creates_a_trainee_and_logs_in(client):
     data = form(client, "/register", name="王军", id_number="11010519491231002X",
                 phone="13900139000", region_code="330105", key_groups=["laid_off"],
-                email="wang@example.cn", password="long-enough-1", confirm="long-enough-1")
+                email="wang@example.cn", password="long-enough-1", confirm="long-enough-1",
+                consent="y")
     response = client.post("/register", data=data)
     assert response.status_code == 302 and response.headers["Location"].endswith("/menu")
     page = client.get("/account").get_data(as_text=True)
@@ -24,7 +25,7 @@ def test_register_page_creates_a_trainee_and_logs_in(client):
 def test_register_page_shows_id_error_and_writes_nothing(client):
     data = form(client, "/register", name="王军", id_number="110105194912310021",
                 phone="13900139000", region_code="330105", email="wang@example.cn",
-                password="long-enough-1", confirm="long-enough-1")
+                password="long-enough-1", confirm="long-enough-1", consent="y")
     response = client.post("/register", data=data)
     assert response.status_code == 422
     assert "校验码不正确" in response.get_data(as_text=True)
@@ -43,7 +44,7 @@ def test_forms_without_csrf_are_refused(client):
 def test_login_wrong_password_then_right(client, trainee):
     bad = client.post("/login", data=form(client, "/login", email=trainee.email,
                                           password="wrong-password"))
-    assert bad.status_code == 401 and "邮箱或密码错误" in bad.get_data(as_text=True)
+    assert bad.status_code == 401 and "账号或密码错误" in bad.get_data(as_text=True)
     login(client, trainee)
     assert trainee.name in client.get("/").get_data(as_text=True)
 

@@ -30,7 +30,7 @@ def test_demo_attendance(runner, client):
     upcoming = db.session.scalar(select(LiveSession).where(LiveSession.closed_at.is_(None)))
     assert upcoming.state() == "upcoming"
 
-    login(client, star, password="demo12345")
+    login(client, star, password="skillbridge-demo")
     html = client.get("/my/courses").get_data(as_text=True)
     assert 'aria-valuenow="{}"'.format(round(star_summary["ratio"] * 100)) in html
     assert upcoming.title in client.get("/attendance/live").get_data(as_text=True)
