@@ -13,7 +13,7 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 # revision identifiers, used by Alembic.
 revision = '0002_lesson_media'
-down_revision = '0001_baseline'
+down_revision = '0002_live_adapters'
 branch_labels = None
 depends_on = None
 

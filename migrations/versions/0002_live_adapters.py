@@ -12,7 +12,7 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 # revision identifiers, used by Alembic.
 revision = '0002_live_adapters'
-down_revision = '0001_baseline'
+down_revision = '0002_officer_scope'
 branch_labels = None
 depends_on = None
 

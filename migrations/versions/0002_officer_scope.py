@@ -11,7 +11,7 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 # revision identifiers, used by Alembic.
 revision = '0002_officer_scope'
-down_revision = '0001_baseline'
+down_revision = '0002_menu_search'
 branch_labels = None
 depends_on = None
 

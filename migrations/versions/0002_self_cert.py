@@ -13,7 +13,7 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 # revision identifiers, used by Alembic.
 revision = '0002_self_cert'
-down_revision = '0001_baseline'
+down_revision = '0002_certificates'
 branch_labels = None
 depends_on = None
 
