@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app) -> None:
     from accounts import api, cli, models, region_views, views
-    from core import nav
+    from core import labels, nav
     from core.api import register
     from core.extensions import db, login_manager
 
@@ -20,6 +20,9 @@ def init_app(app) -> None:
         return user
 
     login_manager.login_message = _l("Please log in to continue.")
+    labels.register("key_group", models.KEY_GROUPS)
+    labels.register("key_group_status", models.KEY_GROUP_STATUS_TITLES)
+    labels.register("role", models.ROLE_TITLES)
     app.register_blueprint(views.bp)
     app.register_blueprint(region_views.bp)
     register(app, api.blp)

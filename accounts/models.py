@@ -32,6 +32,11 @@ ROLE_TITLES = {
     "admin": _l("Administrator"),
 }
 KEY_GROUP_STATUSES = ("declared", "confirmed", "refused")
+KEY_GROUP_STATUS_TITLES = {
+    "declared": _l("Awaiting confirmation"),
+    "confirmed": _l("Confirmed"),
+    "refused": _l("Not confirmed"),
+}
 assert set(ROLE_TITLES) == set(ROLES)
 
 

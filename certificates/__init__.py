@@ -30,7 +30,7 @@ def _on_exam_passed(sender, *, trainee_id, course_id, exam_id, attempt_id, actor
 def init_app(app) -> None:
     global _connected
     from certificates import api, cli, jobs, keys, models, pdf, views  # noqa: F401
-    from core import nav, signals
+    from core import labels, nav, signals
     from core.api import register
 
     app.config.setdefault("CERTIFICATE_VALIDITY_YEARS", {"training_completion": 3})
@@ -55,6 +55,7 @@ def init_app(app) -> None:
     if not _connected:  # once per process; the receiver works on the current app
         signals.exam_passed.connect(_on_exam_passed)
         _connected = True
+    labels.register("certificate_status", models.STATUSES)
     app.register_blueprint(views.bp)
     app.register_blueprint(views.well_known)
     register(app, api.blp)

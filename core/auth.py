@@ -86,6 +86,8 @@ def current_api_user():
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()  # cookie-authenticated writes must carry X-CSRFToken
         user = current_user._get_current_object()
+    if user is not None and getattr(user, "must_change_password", False):
+        user = None  # a temporary password opens only the password change page
     g.api_user = user
     return user
 

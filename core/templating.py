@@ -2,7 +2,7 @@
 
 from flask_babel import format_datetime
 
-from core import nav, regions
+from core import labels, nav, regions
 from core.money import format_yuan
 from core.regions import full_name
 from core.timeutil import as_utc
@@ -12,12 +12,25 @@ def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(as_utc(value), fmt) if value else "—"
 
 
+def occupation_name(occupation) -> str:
+    """An occupation's name in the page's language (English pages: name_en when there is one)."""
+    from flask_babel import get_locale
+
+    if occupation is None:
+        return ""
+    if str(get_locale() or "zh").startswith("zh"):
+        return occupation.name_zh
+    return getattr(occupation, "name_en", None) or occupation.name_zh
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["yuan"] = format_yuan
     app.jinja_env.filters["region_name"] = full_name  # 浙江省 嘉兴市 平湖市, never a bare code
     app.jinja_env.globals["nav_items"] = nav.items_for_current_user
     app.jinja_env.globals["region_name"] = regions.full_name
+    app.jinja_env.globals["label"] = labels.label
+    app.jinja_env.globals["occupation_name"] = occupation_name
 
     @app.context_processor
     def languages():

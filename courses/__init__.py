@@ -4,10 +4,13 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app) -> None:
-    from core import nav
+    from core import labels, nav
     from core.api import register
     from courses import api, cli, curation_views, models, search, views  # noqa: F401
 
+    labels.register("course_mode", models.MODES)
+    labels.register("level", models.LEVELS)
+    labels.register("certificate_type", models.CERTIFICATE_TYPES)
     app.register_blueprint(views.bp)
     app.register_blueprint(curation_views.bp)
     register(app, api.blp)

@@ -1,6 +1,7 @@
 """Forms for the instructor pages (Flask-WTF, CSRF on)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -39,7 +40,8 @@ class QuestionForm(FlaskForm):
                        validators=[Optional(), Length(max=400)])
     difficulty = SelectField(_l("Difficulty"), coerce=int, default=3,
                              choices=choices((n, str(n)) for n in range(1, 6)))
-    explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=5000)])
+    explanation = TextAreaField(lazy_pgettext("exam question", "Explanation"),
+                                validators=[Optional(), Length(max=5000)])
 
 
 class PracticalTaskForm(FlaskForm):

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -35,7 +36,7 @@ REVIEW_LEVELS = {
     "full": _l("Answers, correct answers and explanations"),
 }
 ATTEMPT_STATUSES = {
-    "in_progress": _l("In progress"),
+    "in_progress": lazy_pgettext("exam attempt", "In progress"),
     "awaiting_practical": _l("Awaiting practical scoring"),
     "completed": _l("Completed"),
 }

@@ -1,6 +1,7 @@
 """Report filters, targets, employment, follow-up and demand-order forms."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -43,7 +44,8 @@ class TargetForm(FlaskForm):
     trained = IntegerField(_l("Trained"), validators=[Optional(), NumberRange(min=0)])
     passed = IntegerField(_l("Passed"), validators=[Optional(), NumberRange(min=0)])
     certified = IntegerField(_l("Certified"), validators=[Optional(), NumberRange(min=0)])
-    subsidised = IntegerField(_l("Subsidised"), validators=[Optional(), NumberRange(min=0)])
+    subsidised = IntegerField(lazy_pgettext("report figure", "Subsidised"),
+                              validators=[Optional(), NumberRange(min=0)])
     employed = IntegerField(_l("Employed"), validators=[Optional(), NumberRange(min=0)])
 
 

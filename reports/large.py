@@ -78,7 +78,7 @@ def load(ctx: dict, trainees: int = 100_000, events: int = 1_000_000, seed: int 
         number = idcard.make_valid(f"{region}{born:%Y%m%d}{uid % 900 + 100:03d}")
         users.append({"id": uid, "email": f"t{uid}@large.skillbridge.cn", "name": f"学员{uid}",
                       "role": "trainee", "password_hash": password_hash.password_hash,
-                      "phone": f"139{uid:08d}"[-11:], "active": True, "auth_version": 1,
+                      "phone": f"147{uid:08d}"[-11:], "active": True, "auth_version": 1,
                       "created_at": _at(year_start, rng)})
         profiles.append({"user_id": uid, "id_number": number, "birth_date": born,
                          "region_code": region})

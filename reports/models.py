@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -23,13 +24,13 @@ FIGURE_TITLES = {
     "trained": _l("Trained"),
     "passed": _l("Passed"),
     "certified": _l("Certified"),
-    "subsidised": _l("Subsidised"),
+    "subsidised": lazy_pgettext("report figure", "Subsidised"),
     "employed": _l("Employed"),
 }
 EMPLOYMENT_STATUSES = {
     "reported": _l("Reported, awaiting confirmation"),
     "confirmed": _l("Confirmed"),
-    "rejected": _l("Rejected"),
+    "rejected": lazy_pgettext("employment", "Rejected"),
 }
 FOLLOW_UP_OUTCOMES = {
     "reached_employed": _l("Reached: has found work"),

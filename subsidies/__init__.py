@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app) -> None:
     from flask import current_app
 
-    from core import nav, signals
+    from core import labels, nav, signals
     from core.api import register
     from subsidies import api, cli, models, service, views  # noqa: F401
 
@@ -27,6 +27,8 @@ def init_app(app) -> None:
     app.extensions["subsidies_receivers"] = (claim_on_issue, hold_on_revoke)
     signals.certificate_issued.connect(claim_on_issue)
     signals.certificate_revoked.connect(hold_on_revoke)
+    labels.register("claim_state", models.STATE_TITLES)
+    labels.register("claim_kind", models.KINDS)
     app.register_blueprint(views.bp)
     app.jinja_env.filters["mask_account"] = models.mask_account
     register(app, api.blp)

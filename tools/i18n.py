@@ -1,7 +1,10 @@
 """Per-feature message catalogues: each feature folder owns `<feature>/translations/`.
 
-`python tools/i18n.py update` extracts the feature's Python and `templates/<feature>/` strings
-and merges them into its zh catalogue; `compile` builds the .mo files Flask-Babel loads.
+`python tools/i18n.py check` lists msgids two catalogues translate differently (they share one
+pool at run time, so the last loaded would win; tests/core/test_i18n.py fails on any).
+`python tools/i18n.py update [FEATURE ...]` extracts each (or the named) feature's Python and
+`templates/<feature>/` strings and merges them into its zh catalogue; `compile` builds the .mo
+files Flask-Babel loads.
 Keeping catalogues per feature lets features be developed side by side without conflicts.
 """
 
@@ -36,12 +39,15 @@ def pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", *args], check=True)
 
 
-def update() -> None:
+def update(*only: str) -> None:
     for feature in features():
+        if only and feature.name not in only:
+            continue
         tdir = feature / "translations"
         tdir.mkdir(exist_ok=True)
         pot = tdir / "messages.pot"
         pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+                "-k", "lazy_pgettext:1c,2",
                 "--no-location", "--omit-header", "-o", str(pot), *sources(feature))
         for locale in LOCALES:
             po = tdir / locale / "LC_MESSAGES" / "messages.po"
@@ -50,7 +56,34 @@ def update() -> None:
             pybabel(verb, "-i", str(pot), "-d", str(tdir), "-l", locale, *extra)
 
 
-def compile_all() -> None:
+def collisions() -> dict:
+    """(context, msgid) pairs that two catalogues translate differently: in the merged
+    catalogue Flask-Babel serves, the last feature loaded would win for every feature."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[tuple, dict[str, str]] = {}
+    for feature in features():
+        for po in sorted((feature / "translations").glob("*/LC_MESSAGES/messages.po")):
+            with po.open("rb") as handle:
+                catalogue = read_po(handle)
+            locale = po.parts[-3]
+            for message in catalogue:
+                if not message.id or not message.string:
+                    continue
+                key = (locale, message.context, str(message.id))
+                seen.setdefault(key, {})[feature.name] = str(message.string)
+    return {(ctx, msgid): by_feature for (_locale, ctx, msgid), by_feature in seen.items()
+            if len(set(by_feature.values())) > 1}
+
+
+def check(*_args) -> None:
+    found = collisions()
+    for (ctx, msgid), by_feature in found.items():
+        print(f"{ctx or '-'} | {msgid!r}: {by_feature}")
+    sys.exit(1 if found else 0)
+
+
+def compile_all(*_args) -> None:
     for feature in features():
         tdir = feature / "translations"
         if any(tdir.glob("*/LC_MESSAGES/messages.po")):
@@ -58,4 +91,4 @@ def compile_all() -> None:
 
 
 if __name__ == "__main__":
-    {"update": update, "compile": compile_all}[sys.argv[1]]()
+    {"update": update, "compile": compile_all, "check": check}[sys.argv[1]](*sys.argv[2:])

@@ -8,7 +8,7 @@
   var city = box.querySelector("select[name=city]");
   var district = box.querySelector("select[name=region_code]");
   var button = box.querySelector(".region-pick");
-  if (button) button.hidden = true;
+  if (button) button.remove();  // the selects fill themselves; Enter must submit the form
 
   function fill(select, items) {
     var first = select.options[0];

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts import idcard
@@ -39,6 +39,8 @@ def test_future_birth_date_is_rejected():
 
 @given(st.from_regex(r"^(11|33|43|65)\d{4}(19[5-9]\d|200\d)(0[1-9]|1[0-2])(0[1-9]|1\d|2[0-8])\d{3}$",
                      fullmatch=True))
+# Regex generation is slow on a loaded shared machine; that says nothing about the code.
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_any_single_digit_change_breaks_the_check(first17):
     number = idcard.make_valid(first17)
     assert idcard.validate(number) is None

@@ -34,11 +34,13 @@ def test_officer_finds_trainee_sets_temporary_password_and_trainee_must_change(
     assert api.get_json()["error"]["code"] == "password_change_required"
     login(person, trainee, password=temporary)
     assert person.get("/menu").headers["Location"].endswith("/account")
+    assert person.get("/api/v1/me").status_code == 401
     response = person.post("/account", data={
         "csrf_token": csrf_token(person, "/account"), "current_password": temporary,
         "new_password": "my-own-phrase-9", "confirm": "my-own-phrase-9"})
     assert response.status_code == 302
     assert person.get("/menu").status_code == 200
+    assert person.get("/api/v1/me").status_code == 200
     db.session.refresh(trainee)
     assert not trainee.must_change_password and trainee.check_password("my-own-phrase-9")
 

@@ -23,6 +23,10 @@ PAGES = [
     ("GET", "/my/subsidies/bank-account", {"*": 403, "anonymous": 302, "trainee": 200}),
     ("GET", "/subsidies/batches", {"*": 403, "anonymous": 302, "officer": 200, "admin": 200}),
     ("GET", "/account", {"*": 200, "anonymous": 302}),
+    ("GET", "/accounts/reset?q=1", {"*": 403, "anonymous": 302, "officer": 200, "admin": 200}),
+    ("GET", "/privacy", {"*": 200}),
+    ("GET", "/password/forgot", {"*": 200}),
+    ("GET", "/regions.json?parent=330000", {"*": 200}),
 ]
 API = [
     ("GET", "/api/v1/menu", {"*": 200}),

@@ -3,6 +3,16 @@
 from tests import factories
 
 
+def pick_region(page, province: str, city: str, district: str) -> None:
+    """Province → city → district: each select is filled by static/js/regions.js."""
+    assert page.locator("button.region-pick").count() == 0  # the no-JS button is gone
+    page.select_option("#province", province)
+    page.wait_for_selector(f"#city option[value='{city}']", state="attached")
+    page.select_option("#city", city)
+    page.wait_for_selector(f"#region_code option[value='{district}']", state="attached")
+    page.select_option("#region_code", district)
+
+
 def test_register_search_enrol(live_server, page, artifacts_dir, instructor):
     occupation = factories.make_occupation("4-01-02-07", "互联网营销师",
                                            "Internet marketing specialist")
@@ -11,14 +21,14 @@ def test_register_search_enrol(live_server, page, artifacts_dir, instructor):
     factories.make_course(instructor, title="中式烹调师五级", mode="offline")
 
     page.goto(live_server + "/register")
+    page.fill("#phone", "13800138000")  # phone first; no email
     page.fill("#name", "李春花")
     page.fill("#id_number", "11010519491231002X")
-    page.fill("#phone", "13800138000")
-    page.fill("#region_code", "430102")
+    pick_region(page, "430000", "430100", "430102")
     page.check("input[value=rural_migrant]")
-    page.fill("#email", "chunhua@example.cn")
     page.fill("#password", "long-enough-1")
     page.fill("#confirm", "long-enough-1")
+    page.check("#consent")
     page.click("button[type=submit]")
     page.wait_for_url("**/menu")
     assert "账号已创建" in page.inner_text("main")
@@ -42,9 +52,10 @@ def test_bad_id_number_shows_a_clear_error(live_server, page):
     page.fill("#name", "王军")
     page.fill("#id_number", "110105194912310021")
     page.fill("#phone", "13900139000")
-    page.fill("#region_code", "330105")
+    pick_region(page, "330000", "330100", "330105")
     page.fill("#email", "wang@example.cn")
     page.fill("#password", "long-enough-1")
     page.fill("#confirm", "long-enough-1")
+    page.check("#consent")
     page.click("button[type=submit]")
     assert "校验码不正确" in page.inner_text("main")
