@@ -164,7 +164,8 @@ def status_list_jwt(number: int) -> str:
     claims = {"iss": credential["issuer"], "jti": credential["id"],
               "sub": credential["credentialSubject"]["id"],
               "nbf": _seconds(credential["validFrom"]), "vc": credential}
-    return signing.jwt_encode(claims, typ="vc+jwt", alg="RS256")
+    alg = "RS256" if signing.store().rsa_private is not None else "EdDSA"
+    return signing.jwt_encode(claims, typ="vc+jwt", alg=alg)
 
 
 def list_count() -> int:

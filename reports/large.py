@@ -56,7 +56,10 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 
 def load(ctx: dict, trainees: int = 100_000, events: int = 1_000_000, seed: int = 8,
-         targets: bool = True) -> None:
+         targets: bool = True, signed: bool = False) -> None:
+    """`signed`: certificates go through the certificates service (signed, status index,
+    stored credential; PDFs render on first download), as in `flask demo load`; otherwise
+    (benchmarks, 100,000 trainees) they are bulk rows without signatures."""
     rng = random.Random(seed)
     today = local_today()
     year_start = date(today.year, 1, 1)
@@ -96,6 +99,7 @@ def load(ctx: dict, trainees: int = 100_000, events: int = 1_000_000, seed: int 
     cert_id = _next_id(Certificate.__table__)
     job_id = _next_id(EmploymentRecord.__table__)
     pairs: list[tuple[int, int, int, datetime]] = []   # (course index, trainee, enrolment day)
+    held: set[tuple] = set()  # one live certificate per person, occupation, level and type
     for user in users:
         picks = rng.sample(range(len(courses)), 1 if rng.random() < 0.6 else 2)
         certified_course = None
@@ -110,7 +114,9 @@ def load(ctx: dict, trainees: int = 100_000, events: int = 1_000_000, seed: int 
             enrolment_id += 1
             pairs.append((index, user["id"], enrolled))
             issued = enrolled + timedelta(days=rng.randint(30, 90))
-            if rng.random() < 0.45 and issued.date() < today:
+            key = (user["id"], course.occupation_id, course.level, course.certificate_type)
+            if rng.random() < 0.45 and issued.date() < today and key not in held:
+                held.add(key)
                 # Sequence from the row id (above the hand-made demo serials): never reused.
                 first17 = f"{issued.year}{course.region_code}{course.level}" \
                           f"{(500_000 + cert_id) % 10**6:06d}"
@@ -136,7 +142,15 @@ def load(ctx: dict, trainees: int = 100_000, events: int = 1_000_000, seed: int 
                              "created_at": _at(started, rng)})
                 job_id += 1
     _bulk(Enrolment.__table__, enrolments)
-    _bulk(Certificate.__table__, certificates)
+    if signed:
+        from certificates import service as certificate_service
+
+        for row in certificates:
+            certificate_service.issue_for_attempt(
+                trainee_id=row["trainee_id"], course_id=row["course_id"], exam_id=None,
+                attempt_id=None, render=False, issued_at=row["issued_at"])
+    else:
+        _bulk(Certificate.__table__, certificates)
     _bulk(EmploymentRecord.__table__, jobs)
     _say(f"{len(enrolments)} enrolments, {len(certificates)} certificates, "
                f"{len(jobs)} jobs")

@@ -60,7 +60,8 @@ def test_second_certificate_same_occupation_level_is_ineligible(policy, attendan
     trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
     occupation = factories.make_occupation()
     first = factories.make_course(occupation=occupation)
-    second = factories.make_course(occupation=occupation)
+    # another certificate type: one live certificate per person, occupation, level and type
+    second = factories.make_course(occupation=occupation, certificate_type="special_ability")
     issue(trainee, first)
     claim = claim_of(issue(trainee, second))
     assert claim.status == "ineligible"
@@ -85,7 +86,8 @@ def test_rejected_claim_frees_the_occupation_level(policy, attendance, officer):
     claim = claim_of(issue(trainee, factories.make_course(occupation=occupation)))
     service.decide_claim(officer, claim.id, False, "Fake attendance")
     db.session.commit()
-    again = claim_of(issue(trainee, factories.make_course(occupation=occupation)))
+    again = claim_of(issue(trainee, factories.make_course(
+        occupation=occupation, certificate_type="special_ability")))
     assert again.status == "pending"
 
 
