@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.api import PageArgs, api_blueprint, paginate
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
 from core.timeutil import iso
-from courses import providers, service
+from courses import lifecycle, providers, service
 from courses.models import Course, Institution, Occupation, Platform
 from courses.schemas import (
     AssignInstructorSchema,
@@ -133,6 +133,27 @@ def enrol(course_id):
     """Enrol the calling trainee; twice → 409, a draft course → 404."""
     enrolment = service.enrol(current_api_user(), course_id)
     return {"enrolment_id": enrolment.id, "course_id": course_id, "status": enrolment.status}
+
+
+@blp.route("/me/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
+@api_auth(TRAINEE)
+@blp.response(200, EnrolmentCreatedSchema)
+def withdraw(enrolment_id):
+    """Leave a course: attendance stops counting and its exams close to you; enrolling again
+    reactivates the same enrolment."""
+    enrolment = lifecycle.withdraw(current_api_user(), enrolment_id)
+    return {"enrolment_id": enrolment.id, "course_id": enrolment.course_id,
+            "status": enrolment.status}
+
+
+@blp.route("/courses/<int:course_id>/archive", methods=["POST"])
+@api_auth(INSTRUCTOR, OFFICER)
+@blp.response(200, CourseDetailSchema)
+def archive_course(course_id):
+    """Archive a course (its instructors or an officer): off the menu, no new enrolments or
+    exam attempts; results and certificates stay."""
+    user = current_api_user()
+    return course_detail(lifecycle.archive(user, service.get_course(course_id, user)))
 
 
 @blp.route("/me/enrolments", methods=["GET"])

@@ -12,7 +12,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc
-from courses import providers, search
+from courses import lifecycle, providers, search
 from courses.models import (
     CERTIFICATE_TYPES,
     MODES,
@@ -161,11 +161,12 @@ def occupation_by_code(code: str) -> Occupation | None:
 
 
 def get_course(course_id: int, viewer=None) -> Course:
-    """A course visible to `viewer`: published ones to all, drafts to their instructors/officers."""
+    """A course visible to `viewer`: published and archived ones (read-only: enrolled trainees
+    keep their page) to all, drafts to their instructors and officers."""
     course = db.session.get(Course, course_id)
     if course is None:
         raise NotFound(_("No such course."))
-    if course.status != "published":
+    if course.status == "draft":
         role = getattr(viewer, "role", None)
         if not (role in ("officer", "admin") or (role == "instructor"
                                                  and course.is_instructor(viewer))):
@@ -316,11 +317,17 @@ def save_lesson(user, course: Course, data: dict, lesson: Lesson | None = None) 
 
 
 def enrol(trainee, course_id: int) -> Enrolment:
-    """Enrol a trainee in a published course; 404 for drafts, 409 when already enrolled."""
+    """Enrol a trainee in a published course; 404 for drafts, 409 course_archived, 409 when
+    already enrolled; after a withdrawal the same enrolment becomes active again."""
     course = get_course(course_id, trainee)
-    exists = db.session.scalar(select(Enrolment.id).where(
-        Enrolment.course_id == course.id, Enrolment.trainee_id == trainee.id))
-    if exists:
+    if course.status == "draft":
+        raise NotFound(_("No such course."))
+    if course.status == "archived":
+        raise Conflict(_("This course is archived: it takes no new work."), code="course_archived")
+    existing = enrolment_for(trainee.id, course.id)
+    if existing is not None and existing.status == "withdrawn":
+        return lifecycle.reactivate(trainee, existing)
+    if existing is not None:
         raise Conflict(_("You are already enrolled in this course."), code="already_enrolled")
     enrolment = Enrolment(course_id=course.id, trainee_id=trainee.id, status="active")
     db.session.add(enrolment)

@@ -10,7 +10,7 @@ from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
 from core.forms import choices, show_service_error
-from courses import providers, service
+from courses import lifecycle, providers, service
 from courses.forms import CourseForm, LessonForm, MenuSearchForm
 from courses.models import Lesson, Occupation
 
@@ -74,6 +74,33 @@ def enrol(course_id: int):
 def my_courses():
     rows = [(e, service.attendance_summary(e)) for e in service.my_enrolments(current_user)]
     return render_template("courses/my_courses.html", rows=rows)
+
+
+@bp.post("/my/courses/<int:enrolment_id>/withdraw")
+@role_required(TRAINEE)
+def withdraw(enrolment_id: int):
+    try:
+        lifecycle.withdraw(current_user, enrolment_id)
+    except ServiceError as error:
+        if error.status in (403, 404):
+            abort(error.status)
+        flash(error.message, "error")
+    else:
+        flash(_("You have withdrawn from the course. You may enrol again later."), "success")
+    return redirect(url_for("courses.my_courses"))
+
+
+@bp.post("/courses/<int:course_id>/archive")
+@role_required(INSTRUCTOR, OFFICER)
+def archive(course_id: int):
+    course = service.get_course(course_id, current_user)
+    try:
+        lifecycle.archive(current_user, course)
+    except ServiceError as error:
+        abort(error.status)
+    flash(_("Archived: the course is off the menu and takes no new enrolments or exam "
+            "attempts."), "success")
+    return redirect(url_for("courses.detail", course_id=course.id))
 
 
 @bp.get("/teach")

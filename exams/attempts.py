@@ -13,7 +13,7 @@ from core import audit, signals
 from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from core.extensions import db
 from core.timeutil import now_utc
-from courses import providers
+from courses import lifecycle, providers
 from courses import service as courses
 from exams import service
 from exams.grading import TYPES, AnswerError, key_of, score_percent
@@ -60,10 +60,7 @@ def allowed_attempts(exam: Exam, trainee_id: int) -> int:
 
 def check_eligible(exam: Exam, trainee) -> dict:
     """Enrolled and past the attendance threshold; 403 `not_eligible` with the figures."""
-    enrolment = courses.enrolment_for(trainee.id, exam.course_id)
-    if enrolment is None or enrolment.status == "withdrawn":
-        raise ServiceError(_("Enrol in the course before taking its exam."),
-                           code="not_enrolled", status=403)
+    enrolment = lifecycle.participation(trainee.id, exam.course)
     summary = courses.attendance_summary(enrolment)
     if not summary.get("eligible_for_exam"):
         figures = {k: summary.get(k) for k in ("required_minutes", "attended_minutes", "ratio")}

@@ -1,0 +1,63 @@
+"""Lifecycle of enrolments (active ⇄ withdrawn) and courses (→ archived), and the
+one check of whether a trainee takes part in a course now (`participation`, used by exams).
+Attendance credits only `active` enrolments (its own queries filter on that status)."""
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core import audit
+from core.errors import Conflict, Forbidden, NotFound, ServiceError
+from core.extensions import db
+from courses.models import Course, Enrolment
+
+
+def participation(trainee_id: int, course: Course) -> Enrolment:
+    """The trainee's enrolment when they take part in `course` now; otherwise a clear
+    refusal: 409 course_archived, 403 not_enrolled (never enrolled, or withdrawn)."""
+    if course.status == "archived":
+        raise Conflict(_("This course is archived: it takes no new work."), code="course_archived")
+    enrolment = db.session.scalar(select(Enrolment).where(
+        Enrolment.course_id == course.id, Enrolment.trainee_id == trainee_id))
+    if enrolment is None or enrolment.status == "withdrawn":
+        raise ServiceError(_("Enrol in the course before taking its exam."),
+                           code="not_enrolled", status=403)
+    return enrolment
+
+
+def withdraw(trainee, enrolment_id: int) -> Enrolment:
+    """The trainee leaves a course: attendance stops counting, exams close to them. They may
+    enrol again later (the same enrolment becomes active, its attendance kept)."""
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None:
+        raise NotFound(_("No such enrolment."))
+    if enrolment.trainee_id != trainee.id:
+        raise Forbidden(_("This is not your enrolment."))
+    if enrolment.status == "completed":
+        raise Conflict(_("You have completed this course."), code="course_completed")
+    if enrolment.status == "withdrawn":
+        return enrolment
+    enrolment.status = "withdrawn"
+    audit.record(trainee, "enrolment.withdrawn", enrolment, before={"status": "active"},
+                 after={"status": "withdrawn"})
+    return enrolment
+
+
+def reactivate(trainee, enrolment: Enrolment) -> Enrolment:
+    enrolment.status = "active"
+    audit.record(trainee, "enrolment.reactivated", enrolment, before={"status": "withdrawn"},
+                 after={"status": "active"})
+    return enrolment
+
+
+def archive(user, course: Course) -> Course:
+    """An instructor of the course or an officer archives it: off the menu, no new enrolments,
+    no new exam attempts or attendance; results, certificates and claims stay."""
+    if not (user.role == "officer" or (user.role == "instructor" and course.is_instructor(user))):
+        raise Forbidden(_("Only the course's instructors or an officer may archive it."))
+    if course.status == "archived":
+        return course
+    before = course.status
+    course.status = "archived"
+    audit.record(user, "course.archived", course, before={"status": before},
+                 after={"status": "archived"})
+    return course

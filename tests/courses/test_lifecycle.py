@@ -1,0 +1,89 @@
+"""Lifecycle states that exist are reachable: a trainee withdraws (and may come back), an
+instructor or officer archives a course; each with its effect on exams and the menu, through
+`courses.lifecycle`."""
+
+from sqlalchemy import select
+
+from core.audit import AuditLog
+from core.extensions import db
+from courses.models import Course, Enrolment
+from exams.models import Attempt
+from tests import factories
+from tests.exams.helpers import make_exam
+from tests.factories import api_headers, csrf_token, login
+
+
+def _setup(instructor, trainee):
+    course = factories.make_course(instructor, required_hours=2)
+    factories.grant_attendance(trainee, course, course.required_minutes)
+    exam = make_exam(instructor, course, max_attempts=3)
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.trainee_id == trainee.id))
+    return course, exam, enrolment
+
+
+def _actions() -> list[str]:
+    return db.session.scalars(select(AuditLog.action).where(
+        AuditLog.action.like("enrolment.%") | AuditLog.action.like("course.archived"))
+        .order_by(AuditLog.id)).all()
+
+
+def test_withdraw_closes_exams_and_enrolling_again_reopens_them(client, instructor, trainee,
+                                                                 make_user):
+    course, exam, enrolment = _setup(instructor, trainee)
+    headers = api_headers(client, trainee)
+    other = make_user("trainee")
+    assert client.post(f"/api/v1/me/enrolments/{enrolment.id}/withdraw",
+                       headers=api_headers(client, other)).status_code == 403
+    response = client.post(f"/api/v1/me/enrolments/{enrolment.id}/withdraw", headers=headers)
+    assert response.status_code == 200 and response.get_json()["status"] == "withdrawn"
+    mine = client.get("/api/v1/me/enrolments", headers=headers).get_json()["items"]
+    assert mine[0]["status"] == "withdrawn"
+    refused = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "not_enrolled"
+    again = client.post(f"/api/v1/courses/{course.id}/enrolments", headers=headers)
+    assert again.status_code == 201 and again.get_json()["enrolment_id"] == enrolment.id
+    assert client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).status_code == 201
+    assert _actions() == ["enrolment.withdrawn", "enrolment.reactivated"]
+
+
+def test_archive_takes_the_course_off_the_menu_and_closes_exams(client, instructor, trainee,
+                                                                 officer, make_user):
+    course, exam, _enrolment = _setup(instructor, trainee)
+    assert client.get("/api/v1/menu").get_json()["total"] == 1
+    stranger = make_user("instructor")
+    assert client.post(f"/api/v1/courses/{course.id}/archive",
+                       headers=api_headers(client, stranger)).status_code == 403
+    assert client.post(f"/api/v1/courses/{course.id}/archive",
+                       headers=api_headers(client, trainee)).status_code == 403
+    assert db.session.get(Course, course.id).status == "published"
+    archived = client.post(f"/api/v1/courses/{course.id}/archive",
+                           headers=api_headers(client, instructor))
+    assert archived.status_code == 200 and archived.get_json()["status"] == "archived"
+    assert client.get("/api/v1/menu").get_json()["total"] == 0
+    headers = api_headers(client, trainee)
+    refused = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "course_archived"
+    newcomer = make_user("trainee")
+    joined = client.post(f"/api/v1/courses/{course.id}/enrolments",
+                         headers=api_headers(client, newcomer))
+    assert joined.status_code == 409 and joined.get_json()["error"]["code"] == "course_archived"
+    assert db.session.scalar(select(Attempt.id)) is None
+    assert _actions() == ["course.archived"]
+    # The enrolled trainee still sees the course page, marked archived.
+    login(client, trainee)
+    assert 'id="archived"' in client.get(f"/courses/{course.id}").get_data(as_text=True)
+
+
+def test_pages_withdraw_and_archive(client, instructor, trainee, officer):
+    course, _exam, enrolment = _setup(instructor, trainee)
+    login(client, trainee)
+    token = csrf_token(client, "/my/courses")
+    assert client.post(f"/my/courses/{enrolment.id}/withdraw",
+                       data={"csrf_token": token}).status_code == 302
+    assert "已退出课程" in client.get("/my/courses").get_data(as_text=True)
+    client.get("/logout")
+    login(client, officer)
+    token = csrf_token(client, f"/courses/{course.id}")
+    assert client.post(f"/courses/{course.id}/archive", data={"csrf_token": token}
+                       ).status_code == 302
+    assert db.session.get(Course, course.id).status == "archived"
