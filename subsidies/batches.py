@@ -1,12 +1,11 @@
 """Payment batches: approved claims grouped for the bank, exported, then marked paid."""
 
-import csv
-import io
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from core.audit import record
+from core.csvexport import csv_text
 from core.errors import Conflict, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc, to_local
@@ -133,21 +132,14 @@ CSV_HEADER = ["batch_id", "claim_id", "name", "id_number", "phone", "region_code
 
 def csv_bytes(batch: PaymentBatch) -> bytes:
     """One row per claim for the bank (UTF-8 with BOM so spreadsheet programs read Chinese)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows = []
     for claim in live_claims(batch):
         trainee, occupation = claim.trainee, claim.occupation
         yuan, fen = divmod(claim.amount_fen, 100)
-        writer.writerow([
-            batch.id, claim.id, _cell(trainee.name),
+        rows.append([
+            batch.id, claim.id, trainee.name,
             trainee.profile.id_number if trainee.profile else "", trainee.phone or "",
-            claim.region_code, claim.kind, occupation.code, _cell(occupation.name_zh),
+            claim.region_code, claim.kind, occupation.code, occupation.name_zh,
             claim.level, claim.certificate.serial, claim.amount_fen, f"{yuan}.{fen:02d}",
             to_local(claim.decided_at).isoformat() if claim.decided_at else ""])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _cell(value: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ is shown as text.
-    return "'" + value if value and value[0] in "=+-@\t\r" else value
+    return csv_text(CSV_HEADER, rows).encode("utf-8")
