@@ -44,7 +44,7 @@ from core.extensions import db, limiter
 from core.openapi import request_body
 from core.timeutil import iso
 from courses import service as courses
-from courses.models import Enrolment, Lesson
+from courses.models import Lesson
 
 blp = api_blueprint("attendance_api", __name__,
                     "Attendance: live sessions, webhook events, lessons, offline classes")
@@ -68,8 +68,7 @@ def offline_payload(session: OfflineSession) -> dict:
 
 
 def _enrolled(user, course_id: int) -> bool:
-    return db.session.scalar(select(Enrolment.id).where(
-        Enrolment.course_id == course_id, Enrolment.trainee_id == user.id)) is not None
+    return courses.enrolment_for(user.id, course_id) is not None
 
 
 # --- webhook (public, signed) -----------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Attendance pages: a trainee's course attendance, the lesson player, live and offline
 session pages (trainee and instructor views), officers' platform secrets."""
 
-import csv
-import io
 
 import segno
 from flask import (
@@ -34,6 +32,7 @@ from attendance.forms import (
 )
 from attendance.models import ADAPTERS, ATTENDANCE_STATUSES, LIVE_KINDS
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
+from core.csvexport import csv_response, csv_text
 from core.errors import ServiceError
 from core.extensions import db, limiter
 from core.forms import choices, show_service_error
@@ -313,15 +312,7 @@ def live_viewers(session_id: int):
 
 
 def _csv(filename: str, header: list[str], rows: list[list]) -> Response:
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel opens UTF-8 Chinese names correctly with a BOM
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        # Cells starting with = + - @ would run as formulas in a spreadsheet.
-        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in row])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response(csv_text(header, rows), filename)
 
 
 @bp.get("/courses/<int:course_id>/attendance.csv")

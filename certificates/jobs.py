@@ -1,5 +1,6 @@
 """Bulk rendering: RQ jobs when REDIS_URL is set (`flask worker`), inline otherwise."""
 
+import os
 from collections.abc import Callable, Iterable
 
 from flask import current_app, has_app_context
@@ -36,9 +37,11 @@ def render_many(certificate_ids: list[int]) -> int:
 
     if has_app_context():
         return work()
-    from app import create_app  # an RQ worker started outside `flask worker`
+    # An RQ worker started outside `flask worker`: the app FLASK_APP names, found the way the
+    # `flask` command finds it (this module does not import the application factory).
+    from flask.cli import ScriptInfo
 
-    with create_app().app_context():
+    with ScriptInfo(app_import_path=os.environ.get("FLASK_APP", "app")).load_app().app_context():
         return work()
 
 

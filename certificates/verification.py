@@ -22,6 +22,7 @@ from certificates.service import (
     local_iso,
     mask_name,
 )
+from core.csvexport import csv_text
 from core.errors import Invalid
 from core.extensions import db
 from core.timeutil import as_utc, to_local
@@ -180,10 +181,9 @@ def bulk_verify(text: str) -> str:
     wanted = {r[0].strip().upper() for r in rows}
     found = {c.serial: c for c in db.session.scalars(
         select(Certificate).where(Certificate.serial.in_(wanted)))}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["serial", "result", "name_matches", "id_last4_matches", "occupation_code",
-                     "level", "issued_on", "signature_valid", "revoked_reason"])
+    header = ["serial", "result", "name_matches", "id_last4_matches", "occupation_code",
+              "level", "issued_on", "signature_valid", "revoked_reason"]
+    out = []
     for row in rows:
         serial = row[0].strip().upper()
         name = row[1].strip() if len(row) > 1 else ""
@@ -191,13 +191,13 @@ def bulk_verify(text: str) -> str:
         cert = found.get(serial)
         if cert is None:
             result = "malformed" if not serials.is_valid(serial) else "unknown"
-            writer.writerow([serial, result, "", "", "", "", "", "", ""])
+            out.append([serial, result, "", "", "", "", "", "", ""])
             continue
-        writer.writerow([
+        out.append([
             serial, public_status(cert),
             "yes" if name == cert.holder_name else ("no" if name else ""),
             "yes" if last4 and cert.holder_id_masked.endswith(last4)
             else ("no" if last4 else ""),
             cert.occupation.code, cert.level, to_local(cert.issued_at).strftime("%Y-%m-%d"),
             "yes" if signature_valid(cert) else "no", cert.revoked_reason or ""])
-    return out.getvalue()
+    return csv_text(header, out, bom=False)

@@ -62,8 +62,11 @@ class QueryArgs(StrictSchema):
         return {k: v for k, v in data.items() if v != ""}
 
 
+MAX_PAGE = 100000
+
+
 class PageArgs(QueryArgs):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -83,6 +86,7 @@ def paginate(stmt, page: int, per_page: int, dump=lambda row: row) -> dict:
     """Run `stmt` for one page plus a count; `dump` turns each row into a plain dict."""
     from sqlalchemy import func, select
 
+    page = min(max(page, 1), MAX_PAGE)  # ?page=10**20 on a page view: an empty page, not a 500
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return {"items": [dump(r) for r in rows], "total": total, "page": page, "per_page": per_page}

@@ -29,9 +29,7 @@ from courses.schemas import (
 blp = api_blueprint("courses_api", __name__, "Training menu, courses, lessons, enrolment")
 
 
-def occupation_ref(occupation: Occupation) -> dict:
-    return {"code": occupation.code, "name": occupation.name(str(get_locale())),
-            "name_zh": occupation.name_zh, "name_en": occupation.name_en}
+occupation_ref = service.occupation_ref
 
 
 def course_brief(course: Course) -> dict:

@@ -341,7 +341,31 @@ def enrol(trainee, course_id: int) -> Enrolment:
     return enrolment
 
 
+def occupation_choices(blank: str | None = None) -> list:
+    """Every occupation as (code, "name (code)") select choices in the page's language, with
+    an optional blank first choice: the one list every feature's forms use."""
+    from flask_babel import get_locale
+
+    from core.forms import choices
+
+    locale = str(get_locale() or "zh")
+    rows = db.session.scalars(select(Occupation).order_by(Occupation.code)).all()
+    pairs = [(o.code, f"{o.name(locale)} ({o.code})") for o in rows]
+    return choices(([("", blank)] if blank else []) + pairs)
+
+
+def occupation_ref(occupation: Occupation | None) -> dict | None:
+    """An occupation as the API shows it: code, name in the caller's language, both names."""
+    from flask_babel import get_locale
+
+    if occupation is None:
+        return None
+    return {"code": occupation.code, "name": occupation.name(str(get_locale() or "zh")),
+            "name_zh": occupation.name_zh, "name_en": occupation.name_en}
+
+
 def enrolment_for(trainee_id: int, course_id: int) -> Enrolment | None:
+    """The one enrolment check: the trainee's enrolment in the course, or None."""
     return db.session.scalar(select(Enrolment).where(
         Enrolment.course_id == course_id, Enrolment.trainee_id == trainee_id))
 

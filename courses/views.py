@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
@@ -12,17 +11,13 @@ from core.extensions import db
 from core.forms import choices, show_service_error
 from courses import lifecycle, providers, service
 from courses.forms import CourseForm, LessonForm, MenuSearchForm
-from courses.models import Lesson, Occupation
+from courses.models import Lesson
 
 bp = Blueprint("courses", __name__)
 PER_PAGE = 20
 
 
-def occupation_choices(blank: str | None = None) -> list:
-    locale = str(get_locale())
-    rows = db.session.scalars(select(Occupation).order_by(Occupation.code)).all()
-    pairs = [(o.code, f"{o.name(locale)} ({o.code})") for o in rows]
-    return choices(([("", blank)] if blank else []) + pairs)
+occupation_choices = service.occupation_choices
 
 
 

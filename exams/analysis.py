@@ -3,12 +3,11 @@
 The statistics are pure functions over plain numbers; `report` gathers them from the database.
 """
 
-import csv
-import io
 from collections import defaultdict
 
 from sqlalchemy import select
 
+from core.csvexport import csv_text
 from core.extensions import db
 from core.timeutil import to_local
 from exams.models import Attempt, AttemptItem, Exam, Question
@@ -76,16 +75,15 @@ def report(exam: Exam) -> dict:
 def results_csv(exam: Exam, masked: bool = True) -> str:
     """One row per finished or open attempt; ID numbers masked unless the reader is an
     officer."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["attempt_id", "trainee_id", "name", "id_number", "attempt", "status",
-                     "started_at", "submitted_at", "theory_score", "practical_score", "passed"])
+    header = ["attempt_id", "trainee_id", "name", "id_number", "attempt", "status",
+              "started_at", "submitted_at", "theory_score", "practical_score", "passed"]
+    rows = []
     for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)
                                       .order_by(Attempt.trainee_id, Attempt.number)):
         profile = attempt.trainee.profile
         id_number = "" if profile is None else (profile.id_masked if masked
                                                 else profile.id_number)
-        writer.writerow([
+        rows.append([
             attempt.id, attempt.trainee_id, attempt.trainee.name, id_number, attempt.number,
             attempt.status, to_local(attempt.started_at).strftime("%Y-%m-%d %H:%M"),
             to_local(attempt.submitted_at).strftime("%Y-%m-%d %H:%M")
@@ -93,4 +91,4 @@ def results_csv(exam: Exam, masked: bool = True) -> str:
             "" if attempt.theory_score is None else attempt.theory_score,
             "" if attempt.practical_score is None else attempt.practical_score,
             "" if attempt.passed is None else ("yes" if attempt.passed else "no")])
-    return "\ufeff" + out.getvalue()
+    return csv_text(header, rows)

@@ -1,12 +1,12 @@
 """Exams and attempts API: exams under a course, attempts, autosave, submit, practical score,
 results and item analysis."""
 
-from flask import Response
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.api import PageArgs, api_blueprint, page_of, paginate
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
+from core.csvexport import csv_response
 from core.errors import Conflict, Forbidden
 from core.extensions import db
 from core.openapi import file_response
@@ -41,6 +41,10 @@ def exam_payload(exam: Exam, viewer=None) -> dict:
         "review_after_close")}
     data.update(opens_at=iso(exam.opens_at), closes_at=iso(exam.closes_at),
                 is_open=service.is_open(exam, now_utc()))
+    if viewer is None or not service.can_view_results(exam, viewer):
+        # How the practical part is scored is for the course's staff, not the candidates.
+        data.pop("rubric")
+        data.pop("practical_instructions")
     if viewer is not None and viewer.role == TRAINEE:
         data["my_attempts"] = [result_payload(a, viewer, with_review=False)
                                for a in attempts.attempts_of(exam, viewer.id)]
@@ -164,9 +168,8 @@ def results_csv(exam_id):
     exam = service.get_exam(exam_id)
     if not service.can_view_results(exam, user):
         raise Forbidden(_("Only the course's instructors may do this."))
-    return Response(analysis.results_csv(exam, masked=user.role != OFFICER),
-                    mimetype="text/csv; charset=utf-8", headers={
-                        "Content-Disposition": f"attachment; filename=exam-{exam.id}-results.csv"})
+    return csv_response(analysis.results_csv(exam, masked=user.role != OFFICER),
+                        f"exam-{exam.id}-results.csv")
 
 
 @blp.route("/exams/<int:exam_id>/analysis", methods=["GET"])

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, signals
@@ -23,9 +23,11 @@ _rng = random.SystemRandom()
 
 
 def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
-    """The attempt; with `lock`, its row is locked (PostgreSQL) so that saves, submits and
-    scoring of one attempt run one after another."""
+    """The attempt; with `lock`, its row is locked so that saves, submits and scoring of one
+    attempt run one after another (PostgreSQL: FOR UPDATE; SQLite: the database write lock)."""
     if lock:
+        if db.session.get_bind().dialect.name == "sqlite":
+            _sqlite_write_lock(attempt_id)
         attempt = db.session.get(Attempt, attempt_id, with_for_update=True,
                                  populate_existing=True)
     else:
@@ -33,6 +35,14 @@ def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
     if attempt is None:
         raise NotFound(_("No such attempt."))
     return attempt
+
+
+def _sqlite_write_lock(attempt_id: int) -> None:
+    """SQLite ignores FOR UPDATE: a no-op write takes the database's write lock now, before the
+    attempt is read, so a parallel save or submit waits (busy_timeout) and then reads what this
+    one committed. Without it 50 parallel submits graded up to 15 times."""
+    table = Attempt.__table__
+    db.session.execute(update(table).where(table.c.id == attempt_id).values(id=table.c.id))
 
 
 def require_owner(attempt: Attempt, user) -> None:

@@ -15,7 +15,6 @@ from core.forms import choices, show_service_error
 from core.timeutil import LOCAL_TZ, now_utc, to_local
 from courses import service as courses
 from courses.models import Enrolment
-from courses.views import occupation_choices
 from exams import analysis, attempts, service, transfer
 from exams.forms import BankForm, ExamForm, ImportForm, OverrideForm, QuestionForm, ScoreForm
 from exams.grading import parse_bool
@@ -42,7 +41,7 @@ def teach():
 @role_required(INSTRUCTOR)
 def new_bank():
     form = BankForm()
-    form.occupation_code.choices = occupation_choices()
+    form.occupation_code.choices = courses.occupation_choices()
     if form.validate_on_submit():
         try:
             bank = service.create_bank(current_user, {

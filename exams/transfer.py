@@ -12,6 +12,7 @@ import json
 from flask_babel import gettext as _
 
 from core import audit
+from core.csvexport import csv_text, unguarded
 from core.errors import Invalid
 from core.extensions import db
 from exams import service
@@ -74,7 +75,8 @@ def parse(filename: str, data: bytes) -> list[tuple[int, dict]]:
         if missing:
             raise Invalid(_("The CSV needs a header row with at least: type, text."),
                           fields={"file": sorted(missing)})
-        rows = [(reader.line_num, csv_row_to_question(row)) for row in reader]
+        rows = [(reader.line_num, csv_row_to_question({k: unguarded(v) for k, v in row.items()}))
+                for row in reader]
     if not rows:
         raise Invalid(_("The file has no questions."))
     if len(rows) > MAX_ROWS:
@@ -113,17 +115,16 @@ def export(questions: list[Question], fmt: str) -> tuple[str, str]:
     if fmt == "json":
         items = [{k: getattr(q, k) for k in COLUMNS} for q in questions]
         return json.dumps(items, ensure_ascii=False, indent=2), "application/json"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
+    rows = []
     for q in questions:
         if q.type == "true_false":
             answers = "true" if q.answers[0] else "false"
         else:
             answers = "|".join(q.answers)
-        writer.writerow({
+        row = {
             "type": q.type, "text": q.text, "points": q.points,
             "options": "|".join(("*" if o["correct"] else "") + o["text"] for o in q.options),
             "answers": answers, "tags": "|".join(q.tags), "difficulty": q.difficulty,
-            "explanation": q.explanation, "partial_credit": "true" if q.partial_credit else ""})
-    return "\ufeff" + out.getvalue(), "text/csv; charset=utf-8"
+            "explanation": q.explanation, "partial_credit": "true" if q.partial_credit else ""}
+        rows.append([row[c] for c in COLUMNS])
+    return csv_text(COLUMNS, rows), "text/csv; charset=utf-8"

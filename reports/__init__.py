@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 def init_app(app) -> None:
     from core import nav
     from core.api import register
-    from reports import api, cli, models, views  # noqa: F401
+    from reports import api, cli, models, views, views_people  # noqa: F401
+    from reports.blueprint import bp
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(bp)
     register(app, api.blp)
     app.cli.add_command(cli.reports_cli)
     nav.add(app, "reports.index", _l("Reports"), roles=("officer",), order=70)

@@ -2,22 +2,18 @@
 
 from datetime import date
 
-from flask_babel import get_locale
 from sqlalchemy import select
 
 from core.errors import Invalid
 from core.extensions import db
 from core.timeutil import iso, local_today
+from courses import service as courses_service
 from courses.models import Occupation
 from reports import figures, orders, service
 from reports.figures import ReportFilter
 from reports.sources import Period
 
-
-def occupation_ref(occupation: Occupation | None) -> dict | None:
-    if occupation is None:
-        return None
-    return {"code": occupation.code, "name": occupation.name(str(get_locale() or "zh"))}
+occupation_ref = courses_service.occupation_ref
 
 
 def report_filter(user, args: dict) -> tuple[ReportFilter, int]:

@@ -1,34 +1,28 @@
 """Report pages for officers: figures with charts, targets, follow-up list, CSV exports."""
 
-import csv
-import io
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from accounts import scope
 from core.api import paginate
 from core.auth import OFFICER, role_required
+from core.csvexport import csv_response, csv_text
 from core.errors import ServiceError
 from core.extensions import db
 from core.timeutil import local_today
-from courses.models import Occupation
+from courses import service as courses_service
 from reports import figures, payloads, service
-from reports.forms import FollowUpNoteForm, ReportFilterForm, TargetForm, choices
+from reports.blueprint import bp
+from reports.forms import FollowUpNoteForm, ReportFilterForm, TargetForm
 from reports.models import DIMENSION_NAMES, FIGURE_TITLES, FIGURES, FOLLOW_UP_OUTCOMES, Target
 
-bp = Blueprint("reports", __name__)
 TABLES = ("summary", "monthly", "employment", *DIMENSION_NAMES)
 
 
-def occupation_choices(blank: str) -> list[tuple[str, str]]:
-    locale = str(get_locale())
-    rows = db.session.scalars(select(Occupation).order_by(Occupation.code)).all()
-    return choices([("", blank)] + [(o.code, f"{o.name(locale)} ({o.code})") for o in rows])
+occupation_choices = courses_service.occupation_choices
 
 
 def _filter_from_request():
@@ -91,14 +85,8 @@ def _cumulative(values: list[int]) -> list[int]:
 
 
 def _csv(rows: list[dict], columns: list[str], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
-    # A BOM so that spreadsheet programs open the Chinese text as UTF-8.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_response(csv_text(columns, ([row.get(c) for c in columns] for row in rows)),
+                        filename)
 
 
 @bp.get("/reports/export/<table>.csv")
@@ -212,4 +200,3 @@ def add_note():
     return redirect(url_for("reports.follow_ups", stage=stage))
 
 
-from reports import views_people  # noqa: E402,F401  (routes on the same blueprint)

@@ -11,8 +11,11 @@ from core.errors import ServiceError
 from core.extensions import db
 from core.forms import show_service_error
 from core.money import yuan_to_fen
+from core.views import safe_next
 from courses.models import Course, Enrolment, Institution
+from courses.service import occupation_choices
 from reports import orders, payloads, service
+from reports.blueprint import bp
 from reports.forms import (
     AcceptForm,
     ActionForm,
@@ -22,13 +25,7 @@ from reports.forms import (
     OrderForm,
     choices,
 )
-from reports.models import (
-    DISPATCH_STATUSES,
-    EMPLOYMENT_STATUSES,
-    ORDER_STATUSES,
-    DemandOrder,
-)
-from reports.views import bp, occupation_choices
+from reports.models import DISPATCH_STATUSES, EMPLOYMENT_STATUSES, ORDER_STATUSES, DemandOrder
 
 WAGE_FIELDS = {"monthly_wage_fen": "monthly_wage", "wage_fen": "wage"}
 
@@ -97,7 +94,7 @@ def decide_employment(record_id: int, decision: str):
     except ServiceError as error:
         abort(error.status)
     flash(_("Job confirmed.") if decision == "confirm" else _("Job rejected."), "success")
-    return redirect(request.form.get("next") or url_for("reports.review_employment"))
+    return redirect(safe_next(request.form.get("next"), url_for("reports.review_employment")))
 
 
 # --- demand orders ------------------------------------------------------------------------

@@ -5,8 +5,6 @@ Officers act only on claims of their regions (accounts.scope), and with four eye
 cannot mark it paid; refusals are audited although the request changes nothing else.
 """
 
-import csv
-import io
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, not_, select, update
@@ -14,6 +12,7 @@ from sqlalchemy import exists, func, not_, select, update
 from accounts import scope
 from core.audit import record
 from core.auth import ADMIN
+from core.csvexport import safe_cell
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.regions import full_name
@@ -276,7 +275,5 @@ def yuan(fen: int) -> str:
 
 
 def _cell(value) -> str:
-    # Spreadsheet formula injection: a text cell starting with = + - @ (or a tab/CR that some
-    # programs skip) is prefixed with ' so it is shown as text. Local until a shared helper.
-    text = "" if value is None else str(value)
-    return "'" + text if text and text[0] in "=+-@\t\r" else text
+    # The shared spreadsheet formula guard, on text (bank systems read every column as text).
+    return safe_cell("" if value is None else str(value))

@@ -22,10 +22,10 @@ from core.audit import record_refusal
 from core.auth import ADMIN, OFFICER, TRAINEE, role_required
 from core.errors import NotFound, ServiceError
 from core.extensions import db
+from core.views import safe_next
 from courses import service as courses_service
 from courses.models import Enrolment
-from courses.views import occupation_choices
-from subsidies import bank, batches, evidence, messages, policies, service
+from subsidies import batches, evidence, messages, policies, service
 from subsidies.forms import (
     BankAccountForm,
     BatchForm,
@@ -46,7 +46,7 @@ PER_PAGE = 25
 @role_required(OFFICER)
 def queue():
     form = QueueFilterForm(request.args)
-    form.occupation.choices = occupation_choices(_("Any occupation"))
+    form.occupation.choices = courses_service.occupation_choices(_("Any occupation"))
     if "status" not in request.args:
         form.status.data = "pending"
     filters = {}
@@ -131,9 +131,7 @@ def decide(claim_id: int, action: str):
 @role_required(OFFICER)
 def confirm_group(trainee_id: int, group: str):
     form = ConfirmForm()
-    back = request.form.get("next") or url_for("subsidies.queue")
-    if not back.startswith("/"):
-        back = url_for("subsidies.queue")
+    back = safe_next(request.form.get("next"), url_for("subsidies.queue"))
     if form.validate_on_submit():
         confirmed = request.form.get("confirmed") == "1"
         try:
