@@ -8,7 +8,7 @@ Pending rows are retried by the RQ worker (queued after commit when REDIS_URL is
 """
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from certificates.models import Certificate, IssuanceOutbox
@@ -73,6 +73,12 @@ def pending(limit: int | None = None) -> list[IssuanceOutbox]:
     stmt = select(IssuanceOutbox).where(IssuanceOutbox.state == "pending") \
         .order_by(IssuanceOutbox.id)
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
+
+
+def pending_count(trainee_id: int) -> int:
+    """How many of a trainee's passed results still wait for their certificate."""
+    return db.session.scalar(select(func.count(IssuanceOutbox.id)).where(
+        IssuanceOutbox.trainee_id == trainee_id, IssuanceOutbox.state == "pending")) or 0
 
 
 def retry_pending(limit: int | None = None) -> tuple[int, int]:

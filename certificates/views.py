@@ -106,7 +106,8 @@ def verify_pdf():
 def mine():
     certs = db.session.scalars(select(Certificate).where(
         Certificate.trainee_id == current_user.id).order_by(Certificate.issued_at.desc())).all()
-    return render_template("certificates/mine.html", certs=certs,
+    issuing = outbox.pending_count(current_user.id)
+    return render_template("certificates/mine.html", certs=certs, issuing=issuing,
                            status_of=service.effective_status, locale=str(get_locale()))
 
 

@@ -47,6 +47,10 @@ def test_no_signing_key_keeps_the_result_and_retry_issues(app, client, runner, i
     assert "signing key" in listed["items"][0]["last_error"]
     assert client.get("/api/v1/certificates/issuing",
                       headers=factories.api_headers(client, trainee)).status_code == 403
+    factories.login(client, trainee)
+    mine = client.get("/certificates/mine").get_data(as_text=True)
+    assert 'id="issuing"' in mine and "cert-issuing" in mine  # the result is not lost
+    client.post("/logout", data={"csrf_token": factories.csrf_token(client)})
     factories.login(client, officer)
     page = client.get("/certificates/manage").get_data(as_text=True)
     assert 'id="issuing"' in page and "signing key" in page

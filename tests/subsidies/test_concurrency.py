@@ -49,11 +49,12 @@ def run_parallel(app, jobs):
     return results
 
 
-def issue_job(trainee_id, course_id, occupation_id, level, serial):
+def issue_job(trainee_id, course_id, occupation_id, level, serial,
+              certificate_type="skill_level"):
     def job(barrier):
         certificate = Certificate(serial=serial, trainee_id=trainee_id, course_id=course_id,
                                   occupation_id=occupation_id, level=level,
-                                  certificate_type="skill_level", status="valid",
+                                  certificate_type=certificate_type, status="valid",
                                   issued_at=now_utc(), training_hours=64, holder_name="T")
         db.session.add(certificate)
         db.session.flush()
@@ -77,7 +78,11 @@ def test_parallel_certificates_for_same_occupation_and_level_open_one_subsidy(ap
     courses = [factories.make_course(occupation=occupation) for _ in range(4)]
     for course in courses:
         factories.enrol(trainee, course)
-    jobs = [issue_job(trainee.id, c.id, occupation.id, 5, f"SBPAR{i:015d}")
+    # four certificate types: the database allows one live certificate per person,
+    # occupation, level and type, the subsidy one per occupation and level
+    types = ["skill_level", "special_ability", "training_completion",
+             "vocational_qualification"]
+    jobs = [issue_job(trainee.id, c.id, occupation.id, 5, f"SBPAR{i:015d}", types[i])
             for i, c in enumerate(courses)]
     results = run_parallel(app, jobs)
     assert all(isinstance(r, int) for r in results), results
