@@ -5,6 +5,8 @@ Officers act only on claims of their regions (accounts.scope), and with four eye
 cannot mark it paid; refusals are audited although the request changes nothing else.
 """
 
+import csv
+import io
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, not_, select, update

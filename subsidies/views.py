@@ -25,7 +25,7 @@ from core.extensions import db
 from core.views import safe_next
 from courses import service as courses_service
 from courses.models import Enrolment
-from subsidies import batches, evidence, messages, policies, service
+from subsidies import bank, batches, evidence, messages, policies, service
 from subsidies.forms import (
     BankAccountForm,
     BatchForm,
