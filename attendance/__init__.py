@@ -20,9 +20,10 @@ DEFAULTS = {
 
 def init_app(app) -> None:
     from attendance import api, classroom, cli, media_views, models, service, views  # noqa: F401
-    from core import nav
+    from core import labels, nav
     from core.api import register
 
+    labels.register("live_adapter", models.ADAPTER_TITLES)
     for key, value in DEFAULTS.items():  # environment variables of the same name override
         app.config.setdefault(key, int(os.environ.get(key, value)))
     app.extensions["attendance_summary"] = lambda enrolment: service.summary(

@@ -130,8 +130,10 @@ class Adapter:
 
 def _summary(events: list[dict], result: dict) -> str:
     kinds = sorted({e["type"] for e in events})
-    return (f"{result['accepted']} accepted, {result['duplicates']} duplicates, "
-            f"{len(result['unmatched'])} unmatched ({', '.join(kinds) or '-'})")[:300]
+    # Kept as text in the log, in the language of the request that delivered the events.
+    return (_("%(accepted)d accepted, %(duplicates)d duplicates, %(unmatched)d unmatched",
+              accepted=result["accepted"], duplicates=result["duplicates"],
+              unmatched=len(result["unmatched"])) + f" ({', '.join(kinds) or '-'})")[:300]
 
 
 def _empty() -> dict:

@@ -33,6 +33,8 @@ from core.timeutil import now_utc
 LIVE_KINDS = {"lecture": _l("Lecture"), "selling_practice": _l("Selling practice")}
 EVENT_TYPES = ("join", "leave", "heartbeat")
 ADAPTERS = ("skillbridge", "zoom", "tencent_meeting")
+ADAPTER_TITLES = {"skillbridge": _l("SkillBridge signed batches"), "zoom": "Zoom",
+                  "tencent_meeting": _l("Tencent Meeting")}
 ACCOUNT_STATUSES = {"pending": _l("Pending verification"), "verified": _l("Verified")}
 ATTENDANCE_STATUSES = {"present": _l("Present"), "partial": _l("Partly present"),
                        "absent": _l("Absent")}

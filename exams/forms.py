@@ -27,7 +27,7 @@ class BankForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    type = SelectField(_l("Type"), choices=choices(list(QUESTION_TYPES.items())))
+    type = SelectField(_l("Question type"), choices=choices(list(QUESTION_TYPES.items())))
     text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=5000)])
     points = FloatField(_l("Points"), default=1, validators=[DataRequired(),
                                                             NumberRange(min=0.1, max=100)])

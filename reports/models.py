@@ -40,7 +40,7 @@ FOLLOW_UP_OUTCOMES = {
     "wrong_number": _l("Wrong number"),
 }
 ORDER_STATUSES = {
-    "open": _l("Open"),
+    "open": lazy_pgettext("demand order", "Open"),
     "dispatched": _l("Dispatched to institutions"),
     "in_training": _l("In training"),
     "fulfilled": _l("Fulfilled"),

@@ -5,6 +5,7 @@ import time
 
 from sqlalchemy import select
 
+from accounts.demo import DEMO_PASSWORD
 from certificates import verification
 from certificates.models import Certificate
 from core.extensions import db
@@ -25,7 +26,7 @@ def test_demo_certificates_are_real(runner, client):
                     f"/api/v1/certificates/{cert.serial}/credential"):
             assert client.get(url).status_code == 200, url
     token = client.post("/api/v1/auth/token", json={
-        "email": "officer@demo.skillbridge.cn", "password": "demo12345"}).get_json()["token"]
+        "email": "officer@demo.skillbridge.cn", "password": DEMO_PASSWORD}).get_json()["token"]
     response = client.get(f"/api/v1/certificates/{certs[-1].serial}/pdf",
                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200 and response.data.startswith(b"%PDF")

@@ -24,10 +24,12 @@ def test_missing_redis_url_in_production_is_a_startup_error(monkeypatch, tmp_pat
 
 
 def test_redis_url_backs_the_rate_limits(monkeypatch, tmp_path, app):
+    from bench.production import production_env
     from core.extensions import db, limiter
 
     monkeypatch.setenv("SKILLBRIDGE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", production_env()["CERTIFICATE_SIGNING_KEY"])
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/7")
     monkeypatch.setenv("SKILLBRIDGE_INSTANCE", str(tmp_path))
     production = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})

@@ -70,9 +70,12 @@ def walk(client, start: str = "/") -> dict[str, set[str]]:
             continue
         seen.add(path)
         response = client.get(path)
-        if response.status_code != 200 or "text/html" not in response.content_type:
+        html = response.status_code == 200 and "text/html" in response.content_type
+        body = response.get_data(as_text=True) if html else ""
+        response.close()  # file downloads (lesson media, PDFs) hold their file open until then
+        if not html:
             continue
-        codes, links = raw_codes(response.get_data(as_text=True))
+        codes, links = raw_codes(body)
         codes -= ALLOWED.get(path, set())
         if codes:
             found[path] = codes

@@ -15,14 +15,21 @@ from core.config import ConfigError
 ROOT = Path(__file__).resolve().parents[2]
 
 
+REDIS_URL = "redis://127.0.0.1:6379/7"  # production also requires shared rate limits
+
+
 @pytest.fixture
-def production(monkeypatch, tmp_path):
+def production(monkeypatch, tmp_path, app):
+    from core.extensions import limiter
+
     monkeypatch.setenv("SKILLBRIDGE_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
     monkeypatch.setenv("SKILLBRIDGE_INSTANCE", str(tmp_path))
     monkeypatch.delenv("CERTIFICATE_SIGNING_KEY", raising=False)
     monkeypatch.delenv("CERTIFICATE_KEY_ID", raising=False)
-    return tmp_path
+    yield tmp_path
+    limiter.init_app(app)  # the limiter object is shared: back to the suite's settings
 
 
 def test_production_without_a_signing_key_does_not_start(production):
@@ -47,7 +54,7 @@ def test_production_starts_with_a_key_from_the_environment(production, monkeypat
 def test_the_named_command_makes_a_key_and_then_production_starts(production):
     """`flask certificates keygen` itself must run in production before any key exists."""
     env = {"PATH": "/usr/bin:/bin", "SKILLBRIDGE_ENV": "production", "SECRET_KEY": "x" * 32,
-           "SKILLBRIDGE_INSTANCE": str(production),
+           "SKILLBRIDGE_INSTANCE": str(production), "REDIS_URL": REDIS_URL,
            "DATABASE_URL": f"sqlite:///{production}/db.sqlite"}
     flask = str(Path(sys.executable).parent / "flask")
     made = subprocess.run([flask, "--app", "app", "certificates", "keygen"], cwd=ROOT, env=env,

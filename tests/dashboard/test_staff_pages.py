@@ -86,12 +86,13 @@ def test_certificate_list_filters_by_status(client, officer, trainee, make_cours
     from certificates.models import Certificate
 
     course = make_course()
-    for serial, status, expires in (("SB00000000000000001A", "valid", None),
-                                    ("SB00000000000000002B", "revoked", None),
-                                    ("SB00000000000000003C", "valid",
-                                     now_utc() - timedelta(days=1))):
+    # One valid certificate per person, occupation, level and type: three levels here.
+    for serial, status, expires, level in (("SB00000000000000001A", "valid", None, 5),
+                                           ("SB00000000000000002B", "revoked", None, 4),
+                                           ("SB00000000000000003C", "valid",
+                                            now_utc() - timedelta(days=1), 3)):
         db.session.add(Certificate(serial=serial, trainee_id=trainee.id, course_id=course.id,
-                                   occupation_id=course.occupation_id, level=5,
+                                   occupation_id=course.occupation_id, level=level,
                                    certificate_type="skill_level", status=status,
                                    issued_at=now_utc() - timedelta(days=400),
                                    expires_at=expires, training_hours=60,

@@ -4,6 +4,7 @@ video really played in a visible page, within 5 s."""
 
 from sqlalchemy import select
 
+from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
 from attendance.lessons import progress_for
 from core.extensions import db
@@ -37,7 +38,7 @@ def test_phone_trainee_watches_the_demo_video_and_is_credited_what_played(
     try:
         page.goto(live_server + "/login")
         page.fill("input[name=email]", trainee.email)
-        page.fill("input[name=password]", "demo12345")
+        page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("form button[type=submit]")
         page.goto(f"{live_server}/attendance/lessons/{lesson.id}")
         page.wait_for_selector("#lesson-video")

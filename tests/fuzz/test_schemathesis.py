@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from accounts.demo import DEMO_PASSWORD
+
 pytestmark = [pytest.mark.fuzz, pytest.mark.skipif(
     bool(os.environ.get("TEST_DATABASE_URL")), reason="fuzzed once, in the SQLite run")]
 
@@ -79,7 +81,7 @@ def live_server(tmp_path_factory):
 
 
 def _token(base: str, role: str) -> str:
-    body = json.dumps({"email": DEMO_LOGINS[role], "password": "demo12345"}).encode()
+    body = json.dumps({"email": DEMO_LOGINS[role], "password": DEMO_PASSWORD}).encode()
     request = urllib.request.Request(base + "/api/v1/auth/token", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as response:
