@@ -12,7 +12,6 @@ from certificates.schemas import (
     CertificatePageSchema,
     CertificateSchema,
     CredentialArgs,
-    CredentialSchema,
     IssuingPageSchema,
     PdfCheckSchema,
     ReissueSchema,
@@ -216,7 +215,12 @@ def reissue(args, serial):
 @blp.route("/certificates/<serial>/credential", methods=["GET"])
 @limiter.limit(verify_limit)
 @blp.arguments(CredentialArgs, location="query")
-@blp.response(200, CredentialSchema, content_type="application/vc+jwt")
+@blp.doc(responses={200: {"description": "The stored VC-JWT (`format=json`: wrapped in JSON)",
+                          "content": {
+                              "application/vc+jwt": {"schema": {"type": "string"}},
+                              "application/json": {"schema": {
+                                  "type": "object", "required": ["credential"],
+                                  "properties": {"credential": {"type": "string"}}}}}}})
 def credential(args, serial):
     """Public: the Open Badges 3.0 VC-JWT stored at issuance (RS256; `alg=EdDSA` for the
     Ed25519 one); `format=json` wraps it as {"credential": <jwt>}."""
@@ -227,7 +231,7 @@ def credential(args, serial):
         raise NotFound(_("This certificate has no stored credential."),
                        code="credential_not_found")
     if args.get("format") == "json":
-        return {"credential": token}
+        return jsonify(credential=token)
     return current_app.response_class(token, mimetype="application/vc+jwt",
                                       headers={"Cache-Control": "no-cache"})
 

@@ -113,10 +113,6 @@ class RenderResultSchema(StrictSchema):
     jobs = fields.List(fields.String())
 
 
-class CredentialSchema(StrictSchema):
-    credential = fields.String(metadata={"description": "the stored OB 3.0 VC-JWT"})
-
-
 class CredentialArgs(StrictSchema):
     format = fields.String(validate=validate.OneOf(["json", "jwt"]))
     alg = fields.String(validate=validate.OneOf(["RS256", "EdDSA"]))

@@ -296,7 +296,7 @@ def test_officer_sees_adapter_last_events_and_errors(client, officer, trainee, z
                           headers=api_headers(client, officer))
     assert response.status_code == 200
     assert response.json["adapter"] == "zoom"
-    assert "1 accepted" in response.json["received"][0]["summary"]
+    assert "接收 1 条" in response.json["received"][0]["summary"]  # the log speaks Chinese
     assert "bad_signature" in response.json["errors"][0]["summary"]
     assert client.get(f"/api/v1/platforms/{platform.id}/webhook-log",
                       headers=api_headers(client, trainee)).status_code == 403
