@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -129,11 +130,25 @@ class Adapter:
 
 
 def _summary(events: list[dict], result: dict) -> str:
+    # Stored without words ("accepted/duplicates/unmatched (kinds)"): pages and the API show
+    # it in the reader's language (summary_text).
     kinds = sorted({e["type"] for e in events})
-    # Kept as text in the log, in the language of the request that delivered the events.
-    return (_("%(accepted)d accepted, %(duplicates)d duplicates, %(unmatched)d unmatched",
-              accepted=result["accepted"], duplicates=result["duplicates"],
-              unmatched=len(result["unmatched"])) + f" ({', '.join(kinds) or '-'})")[:300]
+    return (f"{result['accepted']}/{result['duplicates']}/{len(result['unmatched'])} "
+            f"({', '.join(kinds) or '-'})")[:300]
+
+
+_COUNTS = re.compile(r"^(\d+)/(\d+)/(\d+) \((.*)\)$")
+
+
+def summary_text(summary: str) -> str:
+    """A received-events log line in words, in the current language."""
+    found = _COUNTS.match(summary or "")
+    if not found:
+        return summary
+    accepted, duplicates, unmatched, kinds = found.groups()
+    return _("%(accepted)d accepted, %(duplicates)d duplicates, %(unmatched)d unmatched",
+             accepted=int(accepted), duplicates=int(duplicates),
+             unmatched=int(unmatched)) + f" ({kinds})"
 
 
 def _empty() -> dict:

@@ -184,7 +184,8 @@ def webhook_log(platform_id):
     log = adapters.recent_log(live.get_platform(platform_id).id)
 
     def lines(rows):
-        return [{"at": iso(r.at), "adapter": r.adapter, "summary": r.summary} for r in rows]
+        return [{"at": iso(r.at), "adapter": r.adapter,
+                 "summary": adapters.summary_text(r.summary)} for r in rows]
     return {"adapter": adapters.adapter_of(platform_id), "received": lines(log["received"]),
             "errors": lines(log["error"])}
 

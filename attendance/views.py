@@ -379,4 +379,5 @@ def platforms():
                            new_secret=new_secret, unmatched=live.unmatched_groups(50),
                            adapter_names=ADAPTERS,
                            adapter_of={p.id: adapters.adapter_of(p.id) for p in rows},
-                           logs={p.id: adapters.recent_log(p.id) for p in rows})
+                           logs={p.id: adapters.recent_log(p.id) for p in rows},
+                           summary_text=adapters.summary_text)

@@ -5,16 +5,13 @@ Officers act only on claims of their regions (accounts.scope), and with four eye
 cannot mark it paid; refusals are audited although the request changes nothing else.
 """
 
-import csv
-import io
-
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, not_, select, update
 
 from accounts import scope
 from core.audit import record
 from core.auth import ADMIN
-from core.csvexport import safe_cell
+from core.csvexport import csv_text, safe_cell
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.regions import full_name
@@ -233,12 +230,10 @@ CSV_HEADER = ["batch_id", "claim_id", "name", "id_number", "bank_name", "account
 def csv_bytes(batch: PaymentBatch) -> bytes:
     """One row per claim for the bank (UTF-8 with BOM so spreadsheet programs read Chinese).
     The account is the one on file when the claim was batched."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows = []
     for claim in live_claims(batch):
         trainee, occupation = claim.trainee, claim.occupation
-        writer.writerow([_cell(v) for v in (
+        rows.append([_cell(v) for v in (
             batch.id, claim.id, trainee.name,
             trainee.profile.id_number if trainee.profile else "", claim.payee_bank or "",
             claim.payee_account or "", yuan(claim.amount_fen), claim.amount_fen,
@@ -247,7 +242,7 @@ def csv_bytes(batch: PaymentBatch) -> bytes:
             claim.level, to_local(claim.decided_at).isoformat() if claim.decided_at else "",
             claim.decided_by.name if claim.decided_by else "",
             batch.created_by.name if batch.created_by else "")])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_text(CSV_HEADER, rows).encode("utf-8")
 
 
 # Payroll upload (代发) layout: the columns Chinese banks' corporate online banking takes for a
@@ -258,17 +253,15 @@ PAYROLL_HEADER = ["序号", "收款人账号", "收款人户名", "金额", "收
 
 
 def payroll_bytes(batch: PaymentBatch) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(PAYROLL_HEADER)
+    rows = []
     for n, claim in enumerate(live_claims(batch), start=1):
         trainee = claim.trainee
-        writer.writerow([_cell(v) for v in (
+        rows.append([_cell(v) for v in (
             n, claim.payee_account or "", trainee.name, yuan(claim.amount_fen),
             claim.payee_bank or "", "身份证",
             trainee.profile.id_number if trainee.profile else "", "职业技能培训补贴",
             f"SB-{batch.id}-{claim.id} {claim.certificate.serial}")])
-    return out.getvalue().encode("gb18030")
+    return csv_text(PAYROLL_HEADER, rows, bom=False).encode("gb18030")
 
 
 def yuan(fen: int) -> str:

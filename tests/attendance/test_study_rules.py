@@ -127,8 +127,19 @@ def test_attention_check_answered_in_time_keeps_credit(trainee, officer, lesson)
     assert total + answered["credited_seconds"] == since + 50
 
 
+class _LatestPrompt:
+    """Prompts at the latest moment the schedule allows, so the test does not depend on luck."""
+
+    def uniform(self, low, high):
+        return high
+
+    def randint(self, low, high):
+        return low
+
+
 def test_a_missed_attention_check_credits_nothing_from_the_prompt_on(trainee, officer,
-                                                                     lesson):
+                                                                     lesson, monkeypatch):
+    monkeypatch.setattr(lessons, "_random", _LatestPrompt())
     set_study(officer, attention_check={"enabled": True, "mean_minutes": 1,
                                         "answer_seconds": 60})
     total, result = play(trainee, lesson, T0, 120)
