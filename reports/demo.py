@@ -3,8 +3,11 @@ demand order carried from order to hires. `load_large` adds 100,000 trainees for
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import select
+
 from accounts import idcard
 from accounts.models import User
+from certificates.models import Certificate
 from core.extensions import db
 from core.timeutil import local_today, now_utc
 from courses import service as courses
@@ -159,6 +162,28 @@ def load(ctx: dict) -> None:
         hires.append(orders.hire(enterprise, order, trainee.id, started_on=today))
     ctx["demand_order"] = order
     ctx["employment"] = [job, *hires]
+    _walk_hints(ctx)
+
+
+def _walk_hints(ctx: dict) -> None:
+    """What README's five-minute walk needs from this load (ids and the serial vary)."""
+    import click
+
+    star = ctx["trainees"][0]
+    serial = db.session.scalar(select(Certificate.serial).where(
+        Certificate.trainee_id == star.id, Certificate.course_id == ctx["flagship_course"].id))
+    lines = [f"certificate to verify at /verify: {serial} ({star.name})"]
+    if ctx.get("running_offline_session"):
+        lines.append("offline class running now: /attendance/offline/"
+                     f"{ctx['running_offline_session'].id} (screen: .../screen)")
+    if ctx.get("running_live_session"):
+        lines.append(f"live class running now: /attendance/live/{ctx['running_live_session'].id}")
+    if ctx.get("exam"):
+        lines.append(f"exam 赵丽 may start: /exams/{ctx['exam'].id}")
+    if ctx.get("awaiting_scoring"):
+        lines.append(f"practical to score: /teach/attempts/{ctx['awaiting_scoring'].id}/score")
+    for line in lines:
+        click.echo(f"    walk: {line}")
 
 
 def load_large(ctx: dict, trainees: int = 100_000) -> None:

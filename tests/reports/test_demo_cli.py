@@ -16,7 +16,7 @@ from reports.sources import Period
 from subsidies.models import SubsidyClaim
 
 
-def test_demo_load_shows_targets_follow_up_and_an_order(runner):
+def test_demo_load_shows_targets_follow_up_and_an_order(runner, app):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     order = db.session.scalar(select(DemandOrder))
@@ -33,6 +33,51 @@ def test_demo_load_shows_targets_follow_up_and_an_order(runner):
     _assert_menu(runner)
     _assert_claims_in_every_state()
     _assert_figures_agree()
+    _walk(app)
+
+
+# README's walk: (login, page, text each language must show) — ids are a fresh load's.
+WALK = [
+    ("13800138000", "/", {"zh": "今日实训：直播间分组演练", "en": "今日实训：直播间分组演练"}),
+    ("13800138000", "/attendance/lessons/5", {"zh": "演示短片", "en": "演示短片"}),
+    ("13800138000", "/attendance/offline/9", {"zh": "签到", "en": "Check in"}),
+    ("13800138000", "/attendance/live/6", {"zh": "年货节预热专场", "en": "年货节预热专场"}),
+    ("13800138000", "/certificates/mine", {"zh": "SB2026", "en": "SB2026"}),
+    ("13800138000", "/my/subsidies", {"zh": "700", "en": "700"}),
+    ("13700137000", "/exams/1", {"zh": "互联网营销师五级职业技能等级认定",
+                                 "en": "互联网营销师五级职业技能等级认定"}),
+    ("13600136002", "/teach", {"zh": "直播销售员", "en": "直播销售员"}),
+    ("13600136002", "/attendance/offline/9/screen", {"zh": "", "en": ""}),
+    ("13600136002", "/teach/attempts/2/score", {"zh": "刘洋", "en": "刘洋"}),
+    ("officer@demo.skillbridge.cn", "/subsidies/?status=rejected", {"zh": "周红", "en": "周红"}),
+    ("officer2@demo.skillbridge.cn", "/subsidies/batches", {"zh": "", "en": ""}),
+    ("officer@demo.skillbridge.cn", "/reports", {"zh": "", "en": ""}),
+    ("officer@demo.skillbridge.cn", "/menu-admin/", {"zh": "之江工匠云课堂",
+                                                     "en": "Electronic instrument assembler"}),
+    ("13600136003", "/orders", {"zh": "", "en": ""}),
+    (None, "/verify", {"zh": "", "en": ""}),
+]
+
+
+def _walk(app) -> None:
+    """Every step of README's walk opens for its role, in Chinese and in English."""
+    from tests.factories import csrf_token
+
+    for lang in ("zh", "en"):
+        for login_name, url, texts in WALK:
+            client = app.test_client()
+            client.get(f"/lang/{lang}")
+            if login_name:
+                response = client.post("/login", data={
+                    "email": login_name, "password": "skillbridge-demo",
+                    "csrf_token": csrf_token(client, "/login")})
+                assert response.status_code == 302, (login_name, lang)
+            page = client.get(url)
+            assert page.status_code == 200, (login_name, url, lang, page.status_code)
+            html = page.get_data(as_text=True)
+            assert texts[lang] in html, (login_name, url, lang, texts[lang])
+            assert '<html lang="{}"'.format("zh-CN" if lang == "zh" else "en") in html, \
+                (url, lang)
 
 
 def _assert_menu(runner) -> None:
