@@ -37,7 +37,7 @@ def test_phone_trainee_watches_the_demo_video_and_is_credited_what_played(
     try:
         page.goto(live_server + "/login")
         page.fill("input[name=email]", trainee.email)
-        page.fill("input[name=password]", "demo12345")
+        page.fill("input[name=password]", "skillbridge-demo")  # accounts.demo.DEMO_PASSWORD
         page.click("form button[type=submit]")
         page.goto(f"{live_server}/attendance/lessons/{lesson.id}")
         page.wait_for_selector("#lesson-video")
