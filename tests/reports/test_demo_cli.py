@@ -36,19 +36,20 @@ def test_demo_load_shows_targets_follow_up_and_an_order(runner, app):
     _walk(app)
 
 
-# README's walk: (login, page, text each language must show) — ids are a fresh load's.
+# README's walk: (login, page, text each language must show); README gives a fresh load's ids,
+# looked up here by what they are (PostgreSQL sequences do not restart between tests).
 WALK = [
     ("13800138000", "/", {"zh": "今日实训：直播间分组演练", "en": "今日实训：直播间分组演练"}),
-    ("13800138000", "/attendance/lessons/5", {"zh": "演示短片", "en": "演示短片"}),
-    ("13800138000", "/attendance/offline/9", {"zh": "签到", "en": "Check in"}),
-    ("13800138000", "/attendance/live/6", {"zh": "年货节预热专场", "en": "年货节预热专场"}),
+    ("13800138000", "/attendance/lessons/{lesson}", {"zh": "演示短片", "en": "演示短片"}),
+    ("13800138000", "/attendance/offline/{offline}", {"zh": "签到", "en": "Check in"}),
+    ("13800138000", "/attendance/live/{live}", {"zh": "年货节预热专场", "en": "年货节预热专场"}),
     ("13800138000", "/certificates/mine", {"zh": "SB2026", "en": "SB2026"}),
     ("13800138000", "/my/subsidies", {"zh": "700", "en": "700"}),
-    ("13700137000", "/exams/1", {"zh": "互联网营销师五级职业技能等级认定",
+    ("13700137000", "/exams/{exam}", {"zh": "互联网营销师五级职业技能等级认定",
                                  "en": "互联网营销师五级职业技能等级认定"}),
     ("13600136002", "/teach", {"zh": "直播销售员", "en": "直播销售员"}),
-    ("13600136002", "/attendance/offline/9/screen", {"zh": "", "en": ""}),
-    ("13600136002", "/teach/attempts/2/score", {"zh": "刘洋", "en": "刘洋"}),
+    ("13600136002", "/attendance/offline/{offline}/screen", {"zh": "", "en": ""}),
+    ("13600136002", "/teach/attempts/{attempt}/score", {"zh": "刘洋", "en": "刘洋"}),
     ("officer@demo.skillbridge.cn", "/subsidies/?status=rejected", {"zh": "周红", "en": "周红"}),
     ("officer2@demo.skillbridge.cn", "/subsidies/batches", {"zh": "", "en": ""}),
     ("officer@demo.skillbridge.cn", "/reports", {"zh": "", "en": ""}),
@@ -61,10 +62,24 @@ WALK = [
 
 def _walk(app) -> None:
     """Every step of README's walk opens for its role, in Chinese and in English."""
+    from attendance.models import LiveSession, OfflineSession
+    from courses.models import Lesson
+    from exams.models import Exam
     from tests.factories import csrf_token
 
+    ids = {
+        "lesson": db.session.scalar(select(Lesson.id).where(Lesson.title.like("演示短片%"))),
+        "offline": db.session.scalar(select(OfflineSession.id).where(
+            OfflineSession.title == "今日实训：直播间分组演练")),
+        "live": db.session.scalar(select(LiveSession.id).where(
+            LiveSession.title.like("%年货节预热专场"))),
+        "exam": db.session.scalar(select(Exam.id).where(
+            Exam.title == "互联网营销师五级职业技能等级认定")),
+        "attempt": db.session.scalar(select(Attempt.id).where(
+            Attempt.status == "awaiting_practical"))}
     for lang in ("zh", "en"):
-        for login_name, url, texts in WALK:
+        for login_name, template, texts in WALK:
+            url = template.format(**ids)
             client = app.test_client()
             client.get(f"/lang/{lang}")
             if login_name:
