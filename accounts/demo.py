@@ -18,6 +18,9 @@ TRAINEES = [
      ["laid_off"]),
     ("zhao.li@demo.skillbridge.cn", "赵丽", "33048219990214002", "13700137000", "330482",
      ["college_graduate"]),
+    # 刘洋's exam waits for the instructor's practical score (exams demo).
+    ("liu.yang@demo.skillbridge.cn", "刘洋", "33048219970521003", "13500135000", "330482",
+     ["rural_migrant"]),
 ]
 
 

@@ -56,15 +56,23 @@ def _lesson_media(course, instructor) -> None:
             media.save_upload(instructor, document, stream, "广告法与平台规则.pdf")
 
 
+# Viewer ids of the trainees who attended everything (李春花, 赵丽, 刘洋) and of 王军.
+FULL_REFS = ("zbds_lichunhua", "zbds_zhaoli", "zbds_liuyang")
+PARTIAL_REF = "zbds_wangjun"
+
+
 def load(ctx: dict) -> None:
     course = ctx["flagship_course"]
     instructor, officer = ctx["users"]["instructor"], ctx["users"]["officer"]
     star, partial = ctx["users"]["trainee"], ctx["trainees"][1]
-    courses.enrol(partial, course.id)
+    # 赵丽 attended enough to sit the exam (and has not yet); 刘洋 sat it (exams demo).
+    full = [star] + [t for t in ctx["trainees"][2:4]]
+    for trainee in full[1:] + [partial]:
+        courses.enrol(trainee, course.id)
     platform = next((p for p in ctx["platforms"] if "直播" in p.name), ctx["platforms"][-1])
     secret = webhook_keys.rotate(officer, platform.id)  # never printed
-    # Both demo links were proven by their codes in the room, so their minutes count.
-    for trainee, ref in ((star, "zbds_lichunhua"), (partial, "zbds_wangjun")):
+    # The demo links were proven by their codes in the room, so their minutes count.
+    for trainee, ref in [*zip(full, FULL_REFS, strict=False), (partial, PARTIAL_REF)]:
         account, _created = accounts.link_account(trainee, platform.id, ref)
         accounts.mark_verified(account, "staff", instructor)
 
@@ -75,20 +83,21 @@ def load(ctx: dict) -> None:
             "title": title, "location": "平湖市职业技能培训中心 实训楼 302",
             "starts_at": start, "ends_at": start + timedelta(hours=hours)})
         made_offline.append(session)
-        attendees = [star] + ([partial] if n < 2 else [])
+        attendees = full + ([partial] if n < 2 else [])
         for trainee in attendees:
             for direction, at in (("in", start - timedelta(minutes=5)),
                                   ("out", start + timedelta(hours=hours, minutes=3))):
                 offline.check(trainee, session, offline.code_at(session, at), direction,
                               "demo", now=at)
 
-    for lesson in course.lessons:  # 李春花 watched every video; 王军 the first one, half
+    for lesson in course.lessons:  # 李春花 and co. watched every video; 王军 the first, half
         if lesson.kind != "video":
             continue
-        db.session.add(LessonProgress(lesson_id=lesson.id, trainee_id=star.id,
-                                      watched_seconds=lesson.duration_minutes * 60,
-                                      last_position=lesson.duration_minutes * 60,
-                                      completed_at=now_utc() - timedelta(days=3)))
+        for trainee in full:
+            db.session.add(LessonProgress(lesson_id=lesson.id, trainee_id=trainee.id,
+                                          watched_seconds=lesson.duration_minutes * 60,
+                                          last_position=lesson.duration_minutes * 60,
+                                          completed_at=now_utc() - timedelta(days=3)))
     first_video = next(lesson for lesson in course.lessons if lesson.kind == "video")
     db.session.add(LessonProgress(lesson_id=first_video.id, trainee_id=partial.id,
                                   watched_seconds=first_video.duration_minutes * 30,
@@ -105,7 +114,7 @@ def load(ctx: dict) -> None:
             "room": f"pinghu-live-{n + 1:03d}",
             "stream_url": f"https://live-commerce.example.cn/replay/pinghu-{n + 1:03d}"}))
     db.session.flush()
-    _send_signed_batch(platform.id, secret, made_live, star, partial)
+    _send_signed_batches(platform.id, secret, made_live, len(full))
     for session in made_live:
         live.close_session(session, officer)
 
@@ -118,31 +127,41 @@ def load(ctx: dict) -> None:
     made_offline.append(offline.schedule(instructor, course, {
         "title": "结业考核前集中辅导", "location": "平湖市职业技能培训中心 实训楼 302",
         "starts_at": start, "ends_at": start + timedelta(hours=4)}))
-    ctx["live_sessions"] = made_live + [upcoming]
+    # Running now, so that check-in and the live page work the moment the demo is loaded.
+    hour = now_utc().replace(minute=0, second=0, microsecond=0)
+    running_offline = offline.schedule(instructor, course, {
+        "title": "今日实训：直播间分组演练", "location": "平湖市职业技能培训中心 实训楼 302",
+        "starts_at": hour - timedelta(hours=1), "ends_at": hour + timedelta(hours=5)})
+    made_offline.append(running_offline)
+    running_live = live.schedule_session(instructor, course, {
+        "title": "直播实操（进行中）：年货节预热专场", "kind": "selling_practice",
+        "starts_at": hour, "ends_at": hour + timedelta(hours=3), "platform_id": platform.id,
+        "room": "pinghu-live-006", "stream_url": "https://live-commerce.example.cn/room/pinghu-006"})
+    ctx["running_offline_session"], ctx["running_live_session"] = running_offline, running_live
+    ctx["live_sessions"] = made_live + [upcoming, running_live]
     ctx["upcoming_live_session"] = upcoming
     ctx["offline_sessions"] = made_offline
     ctx["live_platform"] = platform
 
 
-def _send_signed_batch(platform_id: int, secret: str, sessions: list[LiveSession], star,
-                       partial) -> None:
-    """Attendance as the platform reports it: one signed batch through the real webhook path."""
+def _send_signed_batches(platform_id: int, secret: str, sessions: list[LiveSession],
+                         full: int) -> None:
+    """Attendance as the platform reports it: one signed batch per session through the real
+    webhook path."""
     rng = random.Random(42)
-    events = []
+    stayed = FULL_REFS[:full]
     for n, session in enumerate(sessions):
-        refs = ["zbds_lichunhua"] + (["zbds_wangjun"] if n == 0 else []) + \
+        refs = [*stayed] + ([PARTIAL_REF] if n == 0 else []) + \
             [f"guest_{n}_{k}" for k in range(3)]
-        for event in simulated_events(session, refs, rng, prefix="demo", heartbeat_every=300):
-            events.append(event)
-        # 李春花 stayed to the end of every class (the simulator makes some viewers leave early).
-        events = [e for e in events if not (e["user_ref"] == "zbds_lichunhua"
-                                             and e["type"] == "leave"
-                                             and e["id"].startswith(f"demo-{session.id}-"))]
-        events.append({"id": f"demo-{session.id}-lch-leave", "type": "leave",
-                       "room": session.room, "user_ref": "zbds_lichunhua",
-                       "at": (session.ends_at - timedelta(minutes=2)).isoformat()})
-    body = json.dumps({"events": events[:1000]}).encode()
-    live.ingest(str(platform_id), webhook_keys.sign(secret, body), body)
+        events = simulated_events(session, refs, rng, prefix="demo", heartbeat_every=300)
+        # These stayed to the end of every class (the simulator makes some viewers leave early).
+        events = [e for e in events if not (e["user_ref"] in stayed and e["type"] == "leave")]
+        events += [{"id": f"demo-{session.id}-{ref}-leave", "type": "leave",
+                    "room": session.room, "user_ref": ref,
+                    "at": (session.ends_at - timedelta(minutes=2)).isoformat()}
+                   for ref in stayed]
+        body = json.dumps({"events": events[:1000]}).encode()
+        live.ingest(str(platform_id), webhook_keys.sign(secret, body), body)
 
 
 def load_large(ctx: dict, events: int = 1_000_000, sessions: int = 200,

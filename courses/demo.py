@@ -1,12 +1,15 @@
-"""Demo menu shaped like a county labour bureau's: platforms, institutions, occupations, courses."""
+"""Demo menu shaped like a county labour bureau's: platforms, institutions, occupations, courses.
+The provincial list of recommended platforms and more shortage occupations come from
+data/demo_menu.csv through the officers' menu import (`flask menu import` reads it too)."""
 
 import random
-from datetime import date
+from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from core.extensions import db
-from core.timeutil import now_utc
+from core.timeutil import local_today, now_utc
 from courses import curation, providers, service
 from courses.models import Course, CourseInstructor, Institution, Lesson, Occupation, Platform
 
@@ -24,18 +27,21 @@ INSTITUTIONS = [
     ("长沙县人力资源培训学校", "430121", "4301212026017"),
     ("杭州市西湖区家政服务培训学校", "330106", "3301062025042"),
 ]
+# Shortage lists: Zhejiang (33), Hunan (43), Jiaxing (3304), Chenzhou (4310, 郴州市: its list
+# of 38 includes these and the occupations in data/demo_menu.csv).
 OCCUPATIONS = [
     ("4-01-02-07", "互联网营销师", "Internet marketing specialist (live-stream sales)", "54321",
      ["33", "43"]),
-    ("6-25-04-01", "电子仪器仪表装配工", "Electronic instrument assembler", "54321", ["33"]),
+    ("6-25-04-01", "电子仪器仪表装配工", "Electronic instrument assembler", "54321",
+     ["33", "4310"]),
     ("4-10-01-06", "家政服务员", "Housekeeping attendant", "54321", ["33", "43"]),
     ("4-10-01-05", "养老护理员", "Elderly care attendant", "54321", ["33", "43", "11"]),
-    ("4-10-01-02", "育婴员", "Childcare attendant", "543", []),
+    ("4-10-01-02", "育婴员", "Childcare attendant", "543", ["4310"]),
     ("6-05-05-01", "箱包制作工", "Luggage and bag sewing worker", "54321", ["3304"]),
     ("6-16-03-03", "玻璃纤维及制品工", "Fibreglass products worker", "543", []),
     ("4-08-05-04", "农产品食品检验员", "Agricultural product and food inspector", "54321", []),
     ("5-01-02-01", "果树园艺工", "Fruit grower", "54321", ["43"]),
-    ("4-03-02-01", "中式烹调师", "Chinese cuisine chef", "54321", []),
+    ("4-03-02-01", "中式烹调师", "Chinese cuisine chef", "54321", ["4310"]),
 ]
 COURSES = [
     ("直播销售员（互联网营销师）五级实训班", "4-01-02-07", 5, "live", 0, "330482", 64),
@@ -72,6 +78,8 @@ def load(ctx: dict) -> None:
     rows += [{"kind": "occupation", "code": c, "name_zh": zh, "name_en": en, "levels": lv,
               "shortage_regions": s} for c, zh, en, lv, s in OCCUPATIONS]
     curation.import_rows(officer, rows)
+    menu = Path(__file__).with_name("data") / "demo_menu.csv"
+    curation.import_file(officer, menu.name, menu.read_bytes())
     platforms = ctx["platforms"] = db.session.scalars(select(Platform).order_by(Platform.id)).all()
     institutions = ctx["institutions"] = db.session.scalars(
         select(Institution).order_by(Institution.id)).all()
@@ -97,7 +105,9 @@ def load(ctx: dict) -> None:
         providers.approve(officer, course)  # every demo course issues certificates
         courses.append(course)
     flagship = courses[0]
-    flagship.starts_on, flagship.ends_on = date(2026, 11, 2), date(2026, 12, 18)
+    # Running when the demo is loaded, whatever the date (its classes are around today).
+    today = local_today()
+    flagship.starts_on, flagship.ends_on = today - timedelta(days=30), today + timedelta(days=17)
     for position, (title, kind, minutes, html) in enumerate(LESSONS, start=1):
         service.save_lesson(instructor, flagship, {
             "title": title, "kind": kind, "duration_minutes": minutes, "description_html": html,

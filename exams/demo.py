@@ -114,7 +114,8 @@ def _attendance_for_demo():
             current_app.extensions["attendance_summary"] = previous
 
 
-def _sit(trainee, exam, started, mistakes: int):
+def sit(trainee, exam, started, mistakes: int):
+    """A trainee sits `exam` from `started`, answering all but `mistakes` items right."""
     attempt = attempts.start_attempt(trainee, exam, now=started)
     for n, item in enumerate(attempt.items):
         attempts.save_answer(trainee, attempt.id, item.question_id,
@@ -150,7 +151,7 @@ def load(ctx: dict) -> None:
     trainee = ctx["users"]["trainee"]
     with _attendance_for_demo():
         try:
-            attempt = _sit(trainee, exam, now - timedelta(days=3), mistakes=2)
+            attempt = sit(trainee, exam, now - timedelta(days=3), mistakes=2)
             attempts.score_practical(instructor, attempt.id, {
                 "商品讲解": 26, "广告合规": 22, "答疑互动": 20, "时长与流畅度": 17},
                 "讲解清晰，合规意识好；互动节奏可再加强。", now=now - timedelta(days=2))
@@ -158,13 +159,59 @@ def load(ctx: dict) -> None:
         except ServiceError as error:  # the attendance demo left her below the gate
             current_app.logger.warning("exams demo: %s has no attempt (%s)", trainee.name,
                                        error.code)
-        # A second trainee's attempt awaits the examiner, if one has attended enough.
-        for other in [t for t in ctx.get("trainees", []) if t.id != trainee.id]:
-            if courses.enrolment_for(other.id, course.id) is None:
-                continue
+        # 刘洋's attempt awaits the examiner's practical score; 赵丽 (third trainee) attended
+        # enough and has not started: the walk's "start the exam" step.
+        others = ctx.get("trainees", [])
+        if len(others) > 3 and courses.enrolment_for(others[3].id, course.id) is not None:
             try:
-                _sit(other, exam, now - timedelta(days=1), mistakes=4)
-            except ServiceError:
-                continue
-            break
+                ctx["awaiting_scoring"] = sit(others[3], exam, now - timedelta(days=1),
+                                              mistakes=4)
+            except ServiceError as error:
+                current_app.logger.warning("exams demo: no attempt to score (%s)", error.code)
+        if len(others) > 2:
+            ctx["exam_ready_trainee"] = others[2]
     db.session.flush()
+
+
+PAST_QUESTIONS = {  # occupation code: true/false statements and whether each is right
+    "6-25-04-01": [("焊接电子元件前应佩戴防静电手环。", True),
+                   ("万用表测电阻时可以带电测量。", False),
+                   ("贴片元件的极性标记必须与电路板丝印一致。", True),
+                   ("电烙铁用完后可以直接放在工作台上。", False),
+                   ("装配完成后应按工艺文件进行通电检验。", True),
+                   ("仪表校准记录可以事后补填。", False)],
+    "4-10-01-05": [("为卧床老人翻身应至少每两小时一次。", True),
+                   ("老人噎食时应立即让其平躺喝水。", False),
+                   ("协助服药前要核对姓名、药名和剂量。", True),
+                   ("为失能老人洗浴时水温越高越好。", False),
+                   ("发现老人跌倒后不要急于扶起，先判断伤情。", True),
+                   ("护理记录只需记录异常情况。", False)],
+    "6-05-05-01": [("平缝机开机前应检查针距与线迹。", True),
+                   ("缝纫时手指可以靠近机针以便压料。", False),
+                   ("箱包拉链缝合前要先对位打剪口。", True),
+                   ("包缝机可以不装护罩使用。", False),
+                   ("裁片应按排料图节约用料。", True),
+                   ("断针后可以继续缝纫，完工后再换针。", False)],
+}
+
+
+def pass_past_course(ctx: dict, course, trainees: list, sat_at) -> None:
+    """A finished course's theory exam (a small bank, no practical part) that `trainees`
+    sit at `sat_at`: each pass issues a certificate and opens a claim through the signals.
+    The trainees must have attended enough (the real gate applies)."""
+    instructor = ctx["users"]["instructor"]
+    bank = service.create_bank(instructor, {
+        "occupation_code": course.occupation.code, "level": course.level,
+        "title": f"{course.occupation.name_zh}{course.level}级理论题库"})
+    for text, right in PAST_QUESTIONS[course.occupation.code]:
+        service.add_question(instructor, bank, _question(TF, text, [], [right], ["理论"], 1, ""))
+    exam = service.create_exam(instructor, course, {
+        "title": f"{course.title}结业考试", "bank_id": bank.id,
+        "blueprint": [{"type": "true_false", "count": 5}], "time_limit_minutes": 30,
+        "opens_at": sat_at - timedelta(days=1), "closes_at": sat_at + timedelta(days=2),
+        "max_attempts": 1, "pass_theory": 60, "pass_practical": None,
+        "practical_task_id": None, "review_on_submit": "responses",
+        "review_after_close": "full"})
+    db.session.flush()
+    for n, trainee in enumerate(trainees):
+        sit(trainee, exam, sat_at + timedelta(minutes=40 * n), mistakes=n % 2)

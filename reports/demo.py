@@ -1,7 +1,7 @@
 """Demo: the year's targets, jobs after training (some confirmed), a follow-up list, and one
 demand order carried from order to hires. `load_large` adds 100,000 trainees for benchmarks."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -9,7 +9,7 @@ from accounts import idcard
 from accounts.models import User
 from certificates.models import Certificate
 from core.extensions import db
-from core.timeutil import local_today
+from core.timeutil import local_today, now_utc
 from courses import service as courses
 from courses.models import Course
 from reports import orders, service
@@ -33,31 +33,67 @@ def _trainee(name: str, region: str, phone: str, n: int) -> User:
         consent=True))
 
 
-def _issued(certificates: list[Certificate], officer: User) -> None:
-    """The certificates came through the real issuance path (which opened the subsidy claims
-    when subsidies is installed); the officer approves the eligible ones."""
+def _attended(ctx: dict, course: Course, trainees: list[User], last_day: date) -> None:
+    """Eight full-day offline classes ending on `last_day`, each trainee checked in and out
+    with the class's rotating code (64 hours: past the threshold of every demo course)."""
+    from attendance import offline
+
+    instructor = ctx["users"]["instructor"]
+    place = course.institution.name if course.institution else course.title
+    for n in range(8):
+        start = datetime.combine(last_day - timedelta(days=7 - n), time(1), UTC)  # 09:00 Beijing
+        session = offline.schedule(instructor, course, {
+            "title": f"{course.title} 第{n + 1}次课", "location": place,
+            "starts_at": start, "ends_at": start + timedelta(hours=8)})
+        for trainee in trainees:
+            for direction, at in (("in", start - timedelta(minutes=10)),
+                                  ("out", start + timedelta(hours=8, minutes=5))):
+                offline.check(trainee, session, offline.code_at(session, at), direction,
+                              "demo", now=at)
+
+
+def _passed(ctx: dict, course: Course, trainees: list[User], last_day: date) -> None:
+    """Attendance, then the course's exam passed five days ago: certificates and claims come
+    from the real exam → certificate → claim path, so the report figures agree."""
+    from exams import demo as exams_demo
+
+    _attended(ctx, course, trainees, last_day)
+    exams_demo.pass_past_course(ctx, course, trainees, now_utc() - timedelta(days=5))
+    db.session.flush()
+
+
+def _claims_in_every_state(ctx: dict, people: list[User]) -> None:
+    """Decisions by the right officers (four eyes): 周敏 approves and rejects, 吴刚 batches,
+    周敏 marks a batch paid. 李春花's exam claim stays pending; people without a confirmed
+    key group stay ineligible."""
     from reports.sources import installed
 
-    db.session.flush()
     if not installed("subsidies"):
         return
+    from subsidies import batches, evidence
     from subsidies import service as subsidies
-    from subsidies.models import SubsidyClaim
 
-    for claim in db.session.scalars(select(SubsidyClaim).where(
-            SubsidyClaim.certificate_id.in_([c.id for c in certificates]),
-            SubsidyClaim.status == "pending", SubsidyClaim.eligible.is_(True))):
+    officer, second = ctx["users"]["officer"], ctx["users"]["officer2"]
+    star, wang = ctx["trainees"][0], ctx["trainees"][1]
+    evidence.confirm(officer, wang.id, "laid_off", True)
+    for person in people:
+        if person.profile.key_groups:
+            evidence.confirm(officer, person.id, person.profile.key_groups[0].group, True)
+
+    def claim_of(trainee: User, course: Course):
+        return next(c for c in subsidies.claims_of(trainee.id)
+                    if c.kind == "certificate" and c.course_id == course.id)
+
+    sewing, approved, rejected = ctx["courses"][9], people[0], people[2]
+    subsidies.decide_claim(officer, claim_of(approved, ctx["courses"][3]).id, True, None)
+    subsidies.decide_claim(officer, claim_of(rejected, ctx["courses"][3]).id, False,
+                           "核查社保记录：培训期间已在本地企业连续参保，不属于农民工重点群体。")
+    paid, in_batch = claim_of(wang, sewing), claim_of(star, sewing)
+    for claim in (paid, in_batch):
         subsidies.decide_claim(officer, claim.id, True, None)
-
-
-def _certificate(trainee: User, course: Course, issued: datetime) -> Certificate:
-    """A signed certificate through the certificates service (serial from its counter; the
-    PDF renders on first download, which keeps `flask demo load` quick)."""
-    from certificates import service as certificates
-
-    return certificates.issue_for_attempt(trainee_id=trainee.id, course_id=course.id,
-                                          exam_id=None, attempt_id=None, render=False,
-                                          issued_at=issued)
+    batch = batches.create_batch(second, [paid.id])
+    batches.mark_paid(officer, batch.id)
+    batches.create_batch(second, [in_batch.id])
 
 
 def load(ctx: dict) -> None:
@@ -88,14 +124,11 @@ def load(ctx: dict) -> None:
     ended_90.starts_on, ended_90.ends_on = today - timedelta(days=160), today - timedelta(days=100)
     people = [_trainee(name, region, phone, n) for n, (name, region, phone)
               in enumerate(FOLLOW_UP_TRAINEES, start=1)]
-    issued = datetime.combine(today - timedelta(days=45), datetime.min.time(), UTC)
-    issued_now = []
+    # The first four passed: two in each course (the other two trained and did not sit).
     for n, person in enumerate(people):
-        course = ended_30 if n % 2 == 0 else ended_90
-        courses.enrol(person, course.id)
-        if n < 4:
-            issued_now.append(_certificate(person, course, issued))
-    _issued(issued_now, officer)
+        courses.enrol(person, (ended_30 if n % 2 == 0 else ended_90).id)
+    _passed(ctx, ended_30, people[0:4:2], ended_30.ends_on)
+    _passed(ctx, ended_90, people[1:4:2], ended_90.ends_on)
     # Two of them found work: one confirmed by the officer, one still awaiting confirmation.
     job = service.report_employment(people[0], service.EmploymentReport(
         employer="平湖市智能仪表有限公司", started_on=today - timedelta(days=20),
@@ -121,19 +154,36 @@ def load(ctx: dict) -> None:
     orders.accept(instructor, order.dispatches[0], sewing.id)
     sewing.starts_on, sewing.ends_on = today - timedelta(days=60), today - timedelta(days=35)
     hires = []
-    issued_now = []
-    for n, trainee in enumerate(ctx["trainees"]):
+    for trainee in ctx["trainees"]:
         courses.enrol(trainee, sewing.id)
-        if n < 2:
-            issued_now.append(_certificate(trainee, sewing, issued + timedelta(days=1)))
-    _issued(issued_now, officer)
+    _passed(ctx, sewing, ctx["trainees"][:2], sewing.ends_on)
+    _claims_in_every_state(ctx, people[:4])
     for trainee in ctx["trainees"][:2]:
         hires.append(orders.hire(enterprise, order, trainee.id, started_on=today))
     ctx["demand_order"] = order
     ctx["employment"] = [job, *hires]
-    # A year of records behind the charts: a few hundred trainees through the year (bulk
-    # rows, but their certificates are really issued and signed).
-    large.load(ctx, trainees=400, events=4000, targets=False, signed=True)
+    _walk_hints(ctx)
+
+
+def _walk_hints(ctx: dict) -> None:
+    """What README's five-minute walk needs from this load (ids and the serial vary)."""
+    import click
+
+    star = ctx["trainees"][0]
+    serial = db.session.scalar(select(Certificate.serial).where(
+        Certificate.trainee_id == star.id, Certificate.course_id == ctx["flagship_course"].id))
+    lines = [f"certificate to verify at /verify: {serial} ({star.name})"]
+    if ctx.get("running_offline_session"):
+        lines.append("offline class running now: /attendance/offline/"
+                     f"{ctx['running_offline_session'].id} (screen: .../screen)")
+    if ctx.get("running_live_session"):
+        lines.append(f"live class running now: /attendance/live/{ctx['running_live_session'].id}")
+    if ctx.get("exam"):
+        lines.append(f"exam 赵丽 may start: /exams/{ctx['exam'].id}")
+    if ctx.get("awaiting_scoring"):
+        lines.append(f"practical to score: /teach/attempts/{ctx['awaiting_scoring'].id}/score")
+    for line in lines:
+        click.echo(f"    walk: {line}")
 
 
 def load_large(ctx: dict, trainees: int = 100_000) -> None:

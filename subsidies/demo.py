@@ -5,8 +5,8 @@ from datetime import date
 
 from subsidies import bank, policies
 
-# Bank cards for the first two demo trainees (UnionPay test numbers, Luhn-valid); the third has
-# none yet, so her approved claim shows why it cannot be batched.
+# Bank cards for the first two demo trainees (UnionPay test numbers, Luhn-valid); nobody else has
+# one yet, so 孙晓梅's approved claim (reports demo) shows why it cannot be batched.
 DEMO_CARDS = (("中国农业银行", "6200000000000005"), ("中国工商银行", "6205500000000000004"))
 
 
