@@ -17,11 +17,11 @@ def test_demo_certificates_are_real(runner, client):
     assert result.exit_code == 0, result.output
     elapsed = time.monotonic() - started
     certs = db.session.scalars(select(Certificate)).all()
-    assert len(certs) >= 150, len(certs)
+    assert len(certs) >= 5, len(certs)  # each from a passed exam (the five-minute walk)
     assert all(c.signature and c.credential_jwt and c.status_index for c in certs)
     assert {verification.public_status(c) for c in certs} == {"valid"}
     assert len({c.status_index for c in certs}) == len(certs)
-    for cert in certs[::40]:
+    for cert in certs:
         for url in (f"/api/v1/certificates/{cert.serial}/verify", f"/verify/{cert.serial}",
                     f"/api/v1/certificates/{cert.serial}/credential"):
             assert client.get(url).status_code == 200, url
