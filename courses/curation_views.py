@@ -39,7 +39,7 @@ def _page(forms: dict | None = None, import_form=None, import_errors=None, statu
         import_form=import_form or ImportForm(prefix="import"),
         import_errors=import_errors or [], assign_form=assign_form,
         members={(kind, pid): providers.instructors_of(kind, pid) for kind, pid in
-                 [("platform", p.id) for p in db.session.scalars(select(Platform.id))]
+                 [("platform", p) for p in db.session.scalars(select(Platform.id))]
                  + [("institution", i) for i in db.session.scalars(select(Institution.id))]}
     ), status
 
