@@ -6,7 +6,8 @@ The URL parameters name objects of one world owned by `trainee`, `instructor` an
 adversaries, so a row also says who may touch another person's attempt, claim, evidence or
 certificate. Requests carry the caller's bearer token (API) or login session with a valid CSRF
 token (pages), and an empty body: an allowed caller typically gets 200 or 422, a refused one
-401/302 (anonymous) or 403/404.
+401/302 (anonymous) or 403/404. Some pages refuse through the service and redirect with a
+flashed error (302), so for page POSTs a 302 is not by itself a success.
 
 To regenerate after an intended change: `MATRIX_RECORD=1 pytest tests/core/test_route_matrix.py`
 writes route_matrix_table.py; review the diff row by row before committing it."""
@@ -45,8 +46,9 @@ LAST = {"POST /api/v1/courses/<int:course_id>/enrolments", "POST /courses/<int:c
         "POST /courses/<int:course_id>/withdraw-approval",
         "POST /api/v1/payment-batches/<int:batch_id>/paid",
         "POST /subsidies/batches/<int:batch_id>/paid", *SESSION_ENDERS}
-# Known gaps, reported rather than frozen: an officer of another region reaches these objects
-# of a trainee/course in the first officer's region. (route, role) -> the status it should be.
+# Known gaps: an officer of another region reaches these objects of a trainee or course in the
+# first officer's region. The table holds today's status; test_known_gap holds the status it
+# should be and fails strictly (XPASS) once fixed, so the entry and the table row get updated.
 GAPS = {
     ("GET /api/v1/attempts/<int:attempt_id>", "other_officer"): 403,
     ("GET /api/v1/exams/<int:exam_id>/attempts", "other_officer"): 403,
