@@ -228,6 +228,7 @@ def create_live(course_id: int):
             return redirect(url_for("attendance.live_page", session_id=session.id))
     return render_template("attendance/course_sheet.html", course=course,
                            sheet=sheets.course_sheet(course), live_form=form,
+                           class_hour_minutes=lessons.course_class_hour(course),
                            offline_form=OfflineSessionForm(formdata=None)), 422
 
 
@@ -251,6 +252,7 @@ def create_offline(course_id: int):
     live_form.process(formdata=None)
     return render_template("attendance/course_sheet.html", course=course,
                            sheet=sheets.course_sheet(course), live_form=live_form,
+                           class_hour_minutes=lessons.course_class_hour(course),
                            offline_form=form), 422
 
 

@@ -162,10 +162,10 @@ def edit_course(course_id: int):
         key = providers.provider_key(course)
         form.provider.data = f"{key[0]}:{key[1]}" if key else ""
     if course.provider and f"{course.provider['kind']}:{course.provider['id']}" not in \
-            [value for value, _label in form.provider.choices]:
+            [choice.value for choice in form.provider.choices]:
         # Kept as it is (a co-instructor's provider); they cannot move it elsewhere.
-        form.provider.choices.append((f"{course.provider['kind']}:{course.provider['id']}",
-                                      course.provider["name"]))
+        form.provider.choices += choices([(f"{course.provider['kind']}:{course.provider['id']}",
+                                           course.provider["name"])])
         form.fee_yuan.data = course.fee_fen // 100
     if form.validate_on_submit():
         try:

@@ -142,6 +142,13 @@ def test_tampered_body_is_refused(client, setup):
                                     "X-SkillBridge-Platform": str(platform.id),
                                     "Content-Type": "application/json"})
     assert response.status_code == 401
+    assert _count() == 0  # neither the tampered event nor any other was stored
+    # the untampered body with the same signature is accepted: the 401 was the tampering
+    response = client.post("/api/v1/live/events", data=body.encode(),
+                           headers={"X-SkillBridge-Signature": signature,
+                                    "X-SkillBridge-Platform": str(platform.id),
+                                    "Content-Type": "application/json"})
+    assert response.status_code == 200 and _count() == 1
 
 
 def test_more_than_1000_events_is_413(client, setup):

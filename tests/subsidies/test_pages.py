@@ -1,12 +1,15 @@
 """Officer workspace and My subsidies pages."""
 
 import csv
+import hashlib
 import io
 
 import pytest
+from sqlalchemy import func, select
 
 from core.extensions import db
-from subsidies.models import SubsidyClaim, SubsidyPolicy
+from subsidies import evidence
+from subsidies.models import KeyGroupEvidence, SubsidyClaim, SubsidyPolicy
 from tests import factories
 from tests.subsidies.conftest import claim_of, give_bank_account, issue, make_due
 
@@ -101,10 +104,19 @@ def test_trainee_uploads_evidence_on_the_page(app, claims):
         "csrf_token": token, "group": "laid_off",
         "file": (io.BytesIO(b"plain text"), "a.txt")}, content_type="multipart/form-data")
     assert bad.status_code == 422
+    assert db.session.scalar(select(func.count(KeyGroupEvidence.id))) == 0  # nothing stored
     good = client.post("/my/subsidies", data={
         "csrf_token": token, "group": "laid_off",
         "file": (io.BytesIO(b"%PDF-1.4 proof"), "a.pdf")}, content_type="multipart/form-data")
     assert good.status_code == 302
+    # the row and the file are stored, the file byte for byte, under the trainee's declaration
+    row = db.session.scalar(select(KeyGroupEvidence))
+    assert row.user_id == claims["bob"].id and row.declaration.group == "laid_off"
+    assert row.content_type == "application/pdf" and row.size_bytes == len(b"%PDF-1.4 proof")
+    assert row.sha256 == hashlib.sha256(b"%PDF-1.4 proof").hexdigest()
+    assert (evidence.evidence_dir() / row.stored_name).read_bytes() == b"%PDF-1.4 proof"
+    # and the trainee's page lists it
+    assert "a.pdf" in client.get("/my/subsidies").get_data(as_text=True)
 
 
 def test_policy_page_saves_a_new_version_and_rejects_bad_json(app, officer, policy):
