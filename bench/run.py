@@ -128,7 +128,6 @@ def catalogue_bench() -> list[str]:
             instance = tempfile.mkdtemp(prefix="sb-bench-")
             env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, **production_env(),
                    "DATABASE_URL": url or f"sqlite:///{instance}/bench.db"}
-            env.pop("REDIS_URL", None)
             print(f"preparing {label}: demo + {COURSES} courses ...", flush=True)
             prepare_database(env)
             print(f"measuring {label} ...", flush=True)
