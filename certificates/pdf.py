@@ -83,6 +83,23 @@ def font_values(app) -> dict:
     return {"font_family": "SB CJK", "font_url": Path(path).resolve().as_uri()}
 
 
+_font_configs: dict = {}
+
+
+def _font_config(app) -> dict:
+    """One WeasyPrint FontConfiguration per process for the system CJK font: a fresh one per
+    render rebuilds fontconfig's and pango's font maps each time (slower, and memory the
+    process keeps). A font loaded by @font-face gets a fresh one, since each render would add
+    its face to a shared configuration again."""
+    if font_values(app)["font_url"]:
+        return {}
+    if "system" not in _font_configs:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_configs["system"] = FontConfiguration()
+    return {"font_config": _font_configs["system"]}
+
+
 def render_html(values: dict) -> str:
     return environment().get_template("pdf.html").render(**values)
 
@@ -99,7 +116,7 @@ def render_pdf(values: dict, signed: dict, app=None) -> bytes:
                             description="SkillBridge signed certificate payload (Ed25519)")
     return HTML(string=html, base_url=Path(app.static_folder).as_uri() + "/",
                 url_fetcher=url_fetcher(app)).write_pdf(
-        attachments=[attachment],
+        attachments=[attachment], **_font_config(app),
         # The serial as the document ID (plain text in the trailer): even a copy too damaged
         # to parse still says which certificate it claims to be.
         pdf_identifier=values["serial"].encode("ascii"))

@@ -208,13 +208,13 @@ def save_answer(args, attempt_id, question_id):
     attempt_closed."""
     user = current_api_user()
     try:
-        item = attempts.save_answer(user, attempt_id, question_id, args["answer"])
+        saved = attempts.save_answer(user, attempt_id, question_id, args["answer"])
     except Conflict as error:
         if error.code == "attempt_closed":
             _finalise_expired(attempt_id)
         raise
-    return {"question_id": question_id, "answer": item.answer, "saved_at": iso(item.saved_at),
-            "deadline": iso(item.attempt.deadline), "server_time": iso(now_utc())}
+    return {"question_id": question_id, "answer": saved.answer, "saved_at": iso(saved.saved_at),
+            "deadline": iso(saved.deadline), "server_time": iso(now_utc())}
 
 
 def _finalise_expired(attempt_id: int) -> None:

@@ -3,10 +3,11 @@ scoring, regrading. The server's clock decides; the paper never carries the key.
 
 import random
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, signals
@@ -16,10 +17,18 @@ from core.timeutil import now_utc
 from courses import lifecycle, providers
 from courses import service as courses
 from exams import service
-from exams.grading import TYPES, AnswerError, key_of, score_percent
+from exams.grading import TYPES, AnswerError, Key, key_of, score_percent
 from exams.models import Attempt, AttemptItem, Exam, Question
 
 _rng = random.SystemRandom()
+
+
+class SavedAnswer(NamedTuple):
+    """What an autosave stored (the API echoes it)."""
+
+    answer: object
+    saved_at: datetime
+    deadline: datetime
 
 
 def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
@@ -85,21 +94,29 @@ def check_eligible(exam: Exam, trainee) -> dict:
 
 
 def draw_paper(exam: Exam) -> list[Question]:
-    """Questions for one attempt, at random per blueprint entry, without repeats."""
-    chosen: list[Question] = []
+    """Questions for one attempt, at random per blueprint entry, without repeats. The draw
+    reads only ids, types and tags of the bank's current questions (one query), then loads
+    the questions picked (one query): a bank of thousands costs the same as a bank of 20."""
+    candidates = db.session.execute(select(Question.id, Question.type, Question.tags).where(
+        Question.bank_id == exam.bank_id, Question.current.is_(True))
+        .order_by(Question.id)).all()
+    picked_ids: list[int] = []
     taken: set[int] = set()
     for entry in exam.blueprint:
-        pool = [q for q in db.session.scalars(service.matching_questions(exam.bank_id, entry))
-                if q.id not in taken and (not entry.get("tag") or entry["tag"] in q.tags)]
+        pool = [qid for qid, kind, tags in candidates
+                if qid not in taken and (not entry.get("type") or kind == entry["type"])
+                and (not entry.get("tag") or entry["tag"] in (tags or []))]
         if len(pool) < entry["count"]:
             raise Conflict(_("The question bank no longer has enough questions for this exam; "
                              "tell the instructor."), code="bank_too_small")
         picked = _rng.sample(pool, entry["count"])
-        taken.update(q.id for q in picked)
-        chosen.extend(picked)
+        taken.update(picked)
+        picked_ids.extend(picked)
     if exam.shuffle_questions:
-        _rng.shuffle(chosen)
-    return chosen
+        _rng.shuffle(picked_ids)
+    by_id = {q.id: q for q in db.session.scalars(select(Question).where(
+        Question.id.in_(picked_ids)))} if picked_ids else {}
+    return [by_id[qid] for qid in picked_ids]
 
 
 def start_attempt(trainee, exam: Exam, now: datetime | None = None) -> Attempt:
@@ -107,34 +124,31 @@ def start_attempt(trainee, exam: Exam, now: datetime | None = None) -> Attempt:
     now = now or now_utc()
     providers.require_approved(exam.course)
     check_eligible(exam, trainee)
-    expire_if_due(open_attempt(exam, trainee.id), now)
+    # One read of this trainee's attempts answers "open?", "passed?" and "how many?".
+    mine = attempts_of(exam, trainee.id)
+    current = next((a for a in mine if a.status == "in_progress"), None)
+    if expire_if_due(current, now):
+        current = None
     if now < exam.opens_at:
         raise Conflict(_("The exam is not open yet."), code="exam_not_open")
     if now >= exam.closes_at:
         raise Conflict(_("The exam has closed."), code="exam_closed")
-    current = open_attempt(exam, trainee.id)
     if current is not None:
         raise Conflict(_("You already have an attempt in progress."), code="attempt_open",
                        extra={"attempt_id": current.id})
-    if any(a.passed for a in attempts_of(exam, trainee.id)):
+    if any(a.passed for a in mine):
         raise Conflict(_("You have already passed this exam."), code="already_passed")
-    used = service.attempts_used(exam, trainee.id)
-    if used >= allowed_attempts(exam, trainee.id):
+    used = len(mine)
+    override = service.override_for(exam, trainee.id)
+    if used >= exam.max_attempts + (override.extra_attempts if override else 0):
         raise Conflict(_("You have used all your attempts at this exam."),
                        code="no_attempts_left")
-    override = service.override_for(exam, trainee.id)
     minutes = exam.time_limit_minutes + (override.extra_minutes if override else 0)
     deadline = min(now + timedelta(minutes=minutes), exam.closes_at)
     attempt = Attempt(exam_id=exam.id, trainee_id=trainee.id, number=used + 1,
                       status="in_progress", started_at=now, deadline=deadline)
     questions = draw_paper(exam)
     attempt.theory_max = sum(q.points for q in questions)
-    for position, question in enumerate(questions, start=1):
-        order = [o["id"] for o in question.options]
-        if exam.shuffle_options:
-            _rng.shuffle(order)
-        attempt.items.append(AttemptItem(question_id=question.id, position=position,
-                                         option_order=order))
     db.session.add(attempt)
     try:
         db.session.flush()
@@ -142,6 +156,16 @@ def start_attempt(trainee, exam: Exam, now: datetime | None = None) -> Attempt:
         db.session.rollback()
         raise Conflict(_("You already have an attempt in progress."),
                        code="attempt_open") from exc
+    rows = []
+    for position, question in enumerate(questions, start=1):
+        order = [o["id"] for o in question.options]
+        if exam.shuffle_options:
+            _rng.shuffle(order)
+        rows.append({"attempt_id": attempt.id, "question_id": question.id,
+                     "position": position, "option_order": order})
+    # The whole paper in one multi-row INSERT; the items are read back with their questions
+    # (one query) when the paper is shown.
+    db.session.execute(insert(AttemptItem), rows)
     audit.record(trainee, "attempt.started", attempt, after={
         "exam_id": exam.id, "number": attempt.number, "deadline": deadline,
         "questions": [q.id for q in questions]})
@@ -225,29 +249,63 @@ def expire_if_due(attempt: Attempt | None, now: datetime | None = None) -> bool:
     return True
 
 
+def _closed(deadline: datetime) -> Conflict:
+    return Conflict(_("Time is up: this attempt is closed and no longer accepts answers."),
+                    code="attempt_closed", extra={"deadline": deadline.isoformat()})
+
+
 def save_answer(trainee, attempt_id: int, question_id: int, answer,
-                now: datetime | None = None) -> AttemptItem:
+                now: datetime | None = None) -> SavedAnswer:
     """Autosave one answer; the same request again changes nothing. After the deadline or
-    after submitting: 409 attempt_closed."""
-    attempt = get_attempt(attempt_id, lock=True)
-    require_owner(attempt, trainee)
+    after submitting: 409 attempt_closed. The hottest path of an exam: one read (the item,
+    its question's key and the attempt, whose row it locks on PostgreSQL so a save and a
+    submit of one attempt run one after the other) and one UPDATE keyed by attempt and
+    question whose WHERE clause checks owner, status and deadline again."""
     now = now or now_utc()
-    if attempt.status != "in_progress" or now >= attempt.deadline:
-        raise Conflict(_("Time is up: this attempt is closed and no longer accepts answers."),
-                       code="attempt_closed",
-                       extra={"deadline": attempt.deadline.isoformat()})
-    # One row, not the whole paper: autosave is the hottest path of an exam.
-    item = db.session.scalar(select(AttemptItem).where(
-        AttemptItem.attempt_id == attempt.id, AttemptItem.question_id == question_id))
-    if item is None:
+    stmt = (select(Attempt.trainee_id, Attempt.status, Attempt.deadline, AttemptItem.answer,
+                   AttemptItem.saved_at, Question.type, Question.points, Question.options,
+                   Question.answers, Question.partial_credit)
+            .select_from(Attempt)
+            .outerjoin(AttemptItem, (AttemptItem.attempt_id == Attempt.id)
+                       & (AttemptItem.question_id == question_id))
+            .outerjoin(Question, Question.id == AttemptItem.question_id)
+            .where(Attempt.id == attempt_id))
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=Attempt)
+    row = db.session.execute(stmt).one_or_none()
+    if row is None:
+        raise NotFound(_("No such attempt."))
+    if row.trainee_id != trainee.id:
+        raise Forbidden(_("This is not your attempt."))
+    if row.status != "in_progress" or now >= row.deadline:
+        raise _closed(row.deadline)
+    if row.type is None:
         raise NotFound(_("This question is not on your paper."))
     try:
-        value = TYPES[item.question.type].clean_answer(key_of(item.question), answer)
+        value = TYPES[row.type].clean_answer(Key(type=row.type, points=row.points,
+                                                 options=row.options, answers=row.answers,
+                                                 partial_credit=row.partial_credit), answer)
     except AnswerError as exc:
         raise Invalid(str(exc), fields={"answer": [str(exc)]}) from exc
-    if item.answer != value or item.saved_at is None:
-        item.answer, item.saved_at = value, now
-    return item
+    if row.answer == value and row.saved_at is not None:
+        return SavedAnswer(value, row.saved_at, row.deadline)
+    owned_and_open = select(Attempt.id).where(
+        Attempt.id == attempt_id, Attempt.trainee_id == trainee.id,
+        Attempt.status == "in_progress", Attempt.deadline > now).exists()
+    result = db.session.execute(
+        update(AttemptItem)
+        .where(AttemptItem.attempt_id == attempt_id, AttemptItem.question_id == question_id,
+               owned_and_open)
+        .values(answer=value if value is not None else null(), saved_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # submitted or expired between the read and the write
+        raise _closed(row.deadline)
+    # Objects this session already holds must not serve a stale answer.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, AttemptItem) and obj.attempt_id == attempt_id \
+                and obj.question_id == question_id:
+            db.session.expire(obj)
+    return SavedAnswer(value, now, row.deadline)
 
 
 def carried_answers(attempt: Attempt, getlist) -> dict[str, object]:

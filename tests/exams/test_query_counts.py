@@ -1,0 +1,104 @@
+"""The exam hot paths stay flat: start, save and submit run a fixed, small number of SQL
+statements however many questions the paper has (no N+1)."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from core.extensions import db
+from exams.models import AttemptItem
+from tests import factories
+from tests.exams.helpers import correct_answer, make_bank, make_exam
+
+
+@contextmanager
+def count_statements():
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _exam(instructor, trainee, questions_per_type: int):
+    course = factories.make_course(instructor, required_hours=2)
+    factories.grant_attendance(trainee, course, course.required_minutes)
+    bank = make_bank(instructor, course.occupation, copies=questions_per_type)
+    return make_exam(instructor, course, bank=bank,
+                     blueprint=[{"count": 4 * questions_per_type}])
+
+
+def _flow_counts(client, instructor, trainee, questions_per_type: int) -> dict:
+    exam = _exam(instructor, trainee, questions_per_type)
+    headers = factories.api_headers(client, trainee)
+    with count_statements() as start:
+        response = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert response.status_code == 201, response.get_json()
+    paper = response.get_json()
+    assert len(paper["questions"]) == 4 * questions_per_type
+    saves = []
+    for question in paper["questions"]:
+        with count_statements() as save:
+            response = client.put(f"/api/v1/attempts/{paper['attempt_id']}/answers/"
+                                  f"{question['id']}", headers=headers,
+                                  json={"answer": correct_answer(question)})
+        assert response.status_code == 200, response.get_json()
+        saves.append(len(save))
+    with count_statements() as submit:
+        response = client.post(f"/api/v1/attempts/{paper['attempt_id']}/submit",
+                               headers=headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["theory_score"] == 100
+    stored = db.session.scalars(db.select(AttemptItem.answer).where(
+        AttemptItem.attempt_id == paper["attempt_id"])).all()
+    assert all(answer is not None for answer in stored)
+    return {"start": len(start), "save": max(saves), "submit": len(submit),
+            "statements": {"start": start, "submit": submit}}
+
+
+def test_start_save_and_submit_run_the_same_few_statements_for_4_or_16_questions(
+        client, instructor, trainee):
+    small = _flow_counts(client, instructor, trainee, 1)
+    large = _flow_counts(client, instructor, factories.make_user("trainee"), 4)
+    for step in ("start", "save", "submit"):
+        assert large[step] == small[step], (step, small[step], large[step])
+    # token, user, exam, attendance figures (a fixed handful), the trainee's attempts, the
+    # override, question ids, the picked questions, 2 INSERTs + audit, the paper read back
+    assert large["start"] <= 20, large["statements"]["start"]
+    inserts = [s for s in large["statements"]["start"] if s.startswith("INSERT INTO attempt_items")]
+    assert len(inserts) == 1  # the whole paper in one statement
+    # submit: one read of the items with their questions, one executemany of the grades
+    item_reads = [s for s in large["statements"]["submit"]
+                  if s.startswith("SELECT attempt_items.")]
+    assert len(item_reads) == 1
+    assert not [s for s in large["statements"]["submit"] if s.startswith("SELECT questions.")]
+
+
+def test_a_save_is_one_read_and_one_update_that_checks_owner_status_and_deadline(
+        client, instructor, trainee):
+    exam = _exam(instructor, trainee, 1)
+    headers = factories.api_headers(client, trainee)
+    paper = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()
+    question = next(q for q in paper["questions"] if q["type"] == "fill_in")
+    url = f"/api/v1/attempts/{paper['attempt_id']}/answers/{question['id']}"
+    with count_statements() as save:
+        assert client.put(url, headers=headers, json={"answer": "FAB"}).status_code == 200
+    assert len(save) <= 4  # token, user, the read, the UPDATE
+    updates = [s for s in save if s.startswith("UPDATE")]
+    assert len(updates) == 1 and updates[0].startswith("UPDATE attempt_items")
+    where = updates[0].split("WHERE", 1)[1]
+    for column in ("attempt_id", "question_id", "trainee_id", "status", "deadline"):
+        assert column in where, where
+    with count_statements() as again:  # the same answer again: nothing written
+        assert client.put(url, headers=headers, json={"answer": "FAB"}).status_code == 200
+    assert not [s for s in again if s.startswith("UPDATE")]
+    stored = db.session.scalar(db.select(AttemptItem.answer).where(
+        AttemptItem.attempt_id == paper["attempt_id"],
+        AttemptItem.question_id == question["id"]))
+    assert stored == "FAB"
