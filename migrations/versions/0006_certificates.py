@@ -1,7 +1,7 @@
 """certificates: stored credentials, status list, holders, outbox, one live per person
 
-Revision ID: 0002_certificates
-Revises: 0001_baseline
+Revision ID: 0006_certificates
+Revises: 0005_lesson_media
 Create Date: 2026-12-01 20:31:54.163780
 
 """
@@ -11,8 +11,8 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_certificates'
-down_revision = '0002_lesson_media'
+revision = '0006_certificates'
+down_revision = '0005_lesson_media'
 branch_labels = None
 depends_on = None
 

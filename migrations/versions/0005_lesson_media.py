@@ -1,8 +1,8 @@
 """Lesson media files, study days (daily cap), and what the watch clock saw (state, idle,
 attention prompts).
 
-Revision ID: 0002_lesson_media
-Revises: 0001_baseline
+Revision ID: 0005_lesson_media
+Revises: 0004_live_adapters
 Create Date: 2026-12-01 20:35:52.504845
 
 """
@@ -12,8 +12,8 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_lesson_media'
-down_revision = '0002_live_adapters'
+revision = '0005_lesson_media'
+down_revision = '0004_live_adapters'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """officer scope, four eyes, bank accounts
 
-Revision ID: 0002_officer_scope
-Revises: 0001_baseline
+Revision ID: 0003_officer_scope
+Revises: 0002_menu_search
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_officer_scope'
+revision = '0003_officer_scope'
 down_revision = '0002_menu_search'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """accounts: phone login, consent, must change password
 
-Revision ID: 0002_accounts_i18n
-Revises: 0001_baseline
+Revision ID: 0008_accounts_i18n
+Revises: 0007_self_cert
 Create Date: 2026-12-01
 
 """
@@ -11,8 +11,8 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_accounts_i18n'
-down_revision = '0002_self_cert'
+revision = '0008_accounts_i18n'
+down_revision = '0007_self_cert'
 branch_labels = None
 depends_on = None
 

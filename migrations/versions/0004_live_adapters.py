@@ -1,7 +1,7 @@
 """live adapters: verified platform accounts, connections, webhook log
 
-Revision ID: 0002_live_adapters
-Revises: 0001_baseline
+Revision ID: 0004_live_adapters
+Revises: 0003_officer_scope
 Create Date: 2026-12-01 20:32:03.121624
 
 """
@@ -11,8 +11,8 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_live_adapters'
-down_revision = '0002_officer_scope'
+revision = '0004_live_adapters'
+down_revision = '0003_officer_scope'
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 certificate-issuing courses. An instructor's existing users.institution_id becomes their first
 provider membership; existing courses start unapproved (an officer approves each).
 
-Revision ID: 0002_self_cert
-Revises: 0001_baseline
+Revision ID: 0007_self_cert
+Revises: 0006_certificates
 
 """
 from alembic import op
@@ -12,8 +12,8 @@ import core.models  # noqa: F401  (UTCDateTime columns)
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_self_cert'
-down_revision = '0002_certificates'
+revision = '0007_self_cert'
+down_revision = '0006_certificates'
 branch_labels = None
 depends_on = None
 
