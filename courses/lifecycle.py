@@ -5,6 +5,7 @@ Attendance credits only `active` enrolments (its own queries filter on that stat
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from accounts import scope
 from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
 from core.extensions import db
@@ -54,6 +55,8 @@ def archive(user, course: Course) -> Course:
     no new exam attempts or attendance; results, certificates and claims stay."""
     if not (user.role == "officer" or (user.role == "instructor" and course.is_instructor(user))):
         raise Forbidden(_("Only the course's instructors or an officer may archive it."))
+    if user.role == "officer":
+        scope.require(user, course.region_code)
     if course.status == "archived":
         return course
     before = course.status

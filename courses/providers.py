@@ -5,6 +5,7 @@ it. Plain functions (flush only); views and API call these."""
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from accounts import scope
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from core.extensions import db
@@ -130,6 +131,7 @@ def remove_instructor(officer, kind: str, provider_id: int, user_id: int) -> Non
 def approve(officer, course: Course) -> Course:
     """An officer approves a course to issue certificates: its exams may then start."""
     _require_officer(officer)
+    scope.require(officer, course.region_code)
     if course.provider is None:
         raise Conflict(_("A course needs an institution or platform before it can be approved."),
                        code="no_provider")
@@ -157,6 +159,7 @@ def withdraw(actor, course: Course, reason: str) -> Course:
 
 def withdraw_by_officer(officer, course: Course) -> Course:
     _require_officer(officer)
+    scope.require(officer, course.region_code)
     return withdraw(officer, course, "officer")
 
 

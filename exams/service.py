@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
+from accounts import scope
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
@@ -366,7 +367,10 @@ def require_examiner(exam: Exam, user) -> None:
 
 
 def can_view_results(exam: Exam, user) -> bool:
-    return user.role in ("officer", "admin") or (
+    """Admins, officers of the course's region, the course's instructors."""
+    if user.role == "officer":
+        return scope.in_scope(user, exam.course.region_code)
+    return user.role == "admin" or (
         user.role == "instructor" and exam.course.is_instructor(user))
 
 

@@ -18,8 +18,6 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from core.extensions import db
 from core.timeutil import local_today
 from subsidies import batches, evidence
@@ -48,16 +46,6 @@ LAST = {"POST /api/v1/courses/<int:course_id>/enrolments", "POST /courses/<int:c
         "POST /subsidies/batches/<int:batch_id>/paid",
         "POST /api/v1/me/enrolments/<int:enrolment_id>/withdraw",
         "POST /my/courses/<int:enrolment_id>/withdraw", *SESSION_ENDERS}
-# Known gaps: an officer of another region reaches these objects of a trainee or course in the
-# first officer's region. The table holds today's status; test_known_gap holds the status it
-# should be and fails strictly (XPASS) once fixed, so the entry and the table row get updated.
-GAPS = {
-    ("GET /api/v1/attempts/<int:attempt_id>", "other_officer"): 403,
-    ("GET /api/v1/exams/<int:exam_id>/attempts", "other_officer"): 403,
-    ("GET /api/v1/exams/<int:exam_id>/results.csv", "other_officer"): 403,
-    ("POST /api/v1/courses/<int:course_id>/approve", "other_officer"): 403,
-    ("POST /api/v1/courses/<int:course_id>/archive", "other_officer"): 403,
-}
 RECORD = os.environ.get("MATRIX_RECORD") == "1"
 from tests.core.route_matrix_table import TABLE  # noqa: E402
 
@@ -252,12 +240,3 @@ def test_every_role_gets_the_expected_status_on_every_route(app):
         write_table(rows)
     assert not {k: s for k, r in rows.items() for s in r.values() if s >= 500}
     assert not wrong, f"role -> route -> (expected, got): {wrong}"
-
-
-@pytest.mark.xfail(strict=True, reason="region scope gaps, reported to officer-scope/self-cert")
-@pytest.mark.parametrize("key,role", sorted(GAPS))
-def test_known_gap(key, role):
-    """Fails (xfail) while the table still holds the gap; turns XPASS, failing the run, once
-    fixed: then regenerate the table and drop the entry."""
-    column = ROLES.index(role)
-    assert int(TABLE[key].split()[column]) == GAPS[(key, role)]
