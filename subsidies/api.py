@@ -167,6 +167,7 @@ def batch_csv(batch_id):
 
 @blp.route("/payment-batches/<int:batch_id>/payroll.csv", methods=["GET"])
 @api_auth(OFFICER, ADMIN)
+@blp.doc(**file_response("text/csv", description="Payroll upload (代发), GB18030"))
 def batch_payroll(batch_id):
     """The batch in a bank payroll-upload (代发) layout, GB18030 (see README)."""
     batch = batches.get_batch(batch_id, current_api_user())
