@@ -261,6 +261,9 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
     its question's key and the attempt, whose row it locks on PostgreSQL so a save and a
     submit of one attempt run one after the other) and one UPDATE keyed by attempt and
     question whose WHERE clause checks owner, status and deadline again."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite:  # SQLite ignores FOR UPDATE: take the write lock before reading (see submit),
+        _sqlite_write_lock(attempt_id)  # and read the clock after it, in commit order
     now = now or now_utc()
     stmt = (select(Attempt.trainee_id, Attempt.status, Attempt.deadline, AttemptItem.answer,
                    AttemptItem.saved_at, Question.type, Question.points, Question.options,
@@ -270,7 +273,7 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
                        & (AttemptItem.question_id == question_id))
             .outerjoin(Question, Question.id == AttemptItem.question_id)
             .where(Attempt.id == attempt_id))
-    if db.engine.dialect.name == "postgresql":
+    if not sqlite:
         stmt = stmt.with_for_update(of=Attempt)
     row = db.session.execute(stmt).one_or_none()
     if row is None:
