@@ -104,7 +104,9 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(live_server, rol
                     "--exclude-path-regex", r"^/api/v1/auth/token$"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     out = result.stdout
-    failures = out[out.find("FAILURES"):out.find("SUMMARY")] if "FAILURES" in out else ""
+    # schemathesis prints ERRORS (its own runtime errors) before FAILURES: show both.
+    starts = [out.find(title) for title in ("ERRORS", "FAILURES") if title in out]
+    failures = out[min(starts):out.find("SUMMARY")] if starts else ""
     summary = failures[:12000] + "\n" + out[out.rfind("SUMMARY"):][-3000:]
     assert result.returncode == 0, f"schemathesis as {role or 'anonymous'}:\n{summary}\n" \
         f"server log tail:\n{server_log.read_text(errors='replace')[-3000:]}"
