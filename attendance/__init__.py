@@ -19,7 +19,7 @@ DEFAULTS = {
 
 
 def init_app(app) -> None:
-    from attendance import api, classroom, cli, media_views, models, service, views  # noqa: F401
+    from attendance import api, classroom, cli, media_views, models, service, summary_store, views  # noqa: F401
     from core import labels, nav
     from core.api import register
 
@@ -28,12 +28,16 @@ def init_app(app) -> None:
         app.config.setdefault(key, int(os.environ.get(key, value)))
     app.extensions["attendance_summary"] = lambda enrolment: service.summary(
         enrolment.trainee_id, enrolment.course)
+    app.extensions["attendance_gate"] = lambda enrolment: service.stored_summary(
+        enrolment.trainee_id, enrolment.course)
+    app.extensions["attendance_lesson_changed"] = summary_store.lesson_changed
     # Lesson uploads may exceed MAX_CONTENT_LENGTH: raise the limit for those two endpoints
     # before anything (the CSRF check) reads the body.
     app.before_request_funcs.setdefault(None, []).insert(0, media_views.allow_large_upload)
     app.register_blueprint(views.bp)
     register(app, api.blp)
     app.cli.add_command(cli.live_cli)
+    app.cli.add_command(cli.attendance_cli)
     nav.add(app, "attendance.upcoming", _l("Live classes"), roles=("trainee",), order=25)
     nav.add(app, "attendance.platforms", _l("Live platforms"), roles=("officer",), order=65)
     app.jinja_env.filters["local_iso"] = _local_iso

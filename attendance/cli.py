@@ -1,4 +1,5 @@
-"""`flask live ...`: close ended sessions, send a simulated signed webhook batch."""
+"""`flask live ...`: close ended sessions, send a simulated signed webhook batch;
+`flask attendance rebuild-summaries`: recompute the stored summaries."""
 
 import json
 import random
@@ -10,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from attendance import live, webhook_keys
+from attendance import live, summary_store, webhook_keys
 from attendance.models import LiveSession, PlatformAccount
 from core.extensions import db
 from core.timeutil import now_utc
@@ -84,3 +85,18 @@ def close() -> None:
     count = live.close_due_sessions()
     db.session.commit()
     click.echo(f"Closed {count} session(s).")
+
+
+attendance_cli = AppGroup("attendance", help="Attendance summaries.")
+
+
+@attendance_cli.command("rebuild-summaries")
+@click.option("--course", "course_ids", type=int, multiple=True,
+              help="Only these course ids (repeatable); default every course.")
+def rebuild_summaries(course_ids: tuple[int, ...]) -> None:
+    """Recompute every stored attendance summary from the evidence (after the migration, or
+    as a repair): lesson progress, offline check-ins and closed live sessions' results."""
+    result = summary_store.rebuild(list(course_ids) or None)
+    db.session.commit()
+    click.echo(f"Rebuilt {result['rows']} summary row(s) in {result['courses']} course(s); "
+               f"{result['changed']} changed.")

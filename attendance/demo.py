@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select, text
 
-from attendance import accounts, demo_media, live, media, offline, webhook_keys
+from attendance import accounts, demo_media, live, media, offline, summary_store, webhook_keys
 from attendance.cli import simulated_events
 from attendance.models import LessonProgress, LiveEvent, LiveSession, PlatformAccount
 from core.extensions import db
@@ -142,6 +142,8 @@ def load(ctx: dict) -> None:
     ctx["upcoming_live_session"] = upcoming
     ctx["offline_sessions"] = made_offline
     ctx["live_platform"] = platform
+    # The lesson progress above was inserted directly: store the summaries from the evidence.
+    summary_store.rebuild([course.id])
 
 
 def _send_signed_batches(platform_id: int, secret: str, sessions: list[LiveSession],

@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from attendance import study_rules
+from attendance import study_rules, summary_store
 from attendance.models import LessonProgress, LessonWatchClock, StudyDay
-from attendance.service import summary
+from attendance.service import stored_summary
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
@@ -210,6 +210,11 @@ def heartbeat(trainee, lesson: Lesson, position: float, now: datetime | None = N
         lost[earned.reason] = lost.get(earned.reason, 0) + int(earned.lost_seconds)
         day.lost_seconds = lost
     day.credited_seconds += credit
+    # The stored summary moves by the same capped delta, before the progress row changes
+    # (a missing summary row is computed from the progress as it was).
+    old = min(progress.watched_seconds if progress else 0, duration)
+    summary_store.add_lesson_seconds(trainee.id, lesson.course_id,
+                                     min(old + credit, duration) - old, now)
     if progress is None:
         progress = LessonProgress(lesson_id=lesson.id, trainee_id=trainee.id,
                                   watched_seconds=0, last_position=0.0)
@@ -254,4 +259,4 @@ def _result(trainee, lesson: Lesson, credit: int, progress: LessonProgress | Non
             "completed": bool(progress and progress.completed_at),
             "reason": reason, "prompt": _prompt(clock, study, now),
             "today": today_figures(trainee, now, study),
-            "course": summary(trainee.id, lesson.course)}
+            "course": stored_summary(trainee.id, lesson.course)}

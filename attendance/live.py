@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, select, update
 
 from accounts import scope
-from attendance import accounts, intervals, webhook_keys
+from attendance import accounts, intervals, summary_store, webhook_keys
 from attendance.models import (
     EVENT_TYPES,
     LIVE_KINDS,
@@ -381,6 +381,8 @@ def store_results(session: LiveSession, trainee_ids: list[int] | None = None) ->
             .execution_options(synchronize_session=False))
     if rows:
         db.session.execute(insert(LiveAttendance.__table__), rows)
+    if session.closed_at is not None:  # closed sessions' results are in the stored summary
+        summary_store.refresh(session.course_id, trainee_ids, ["live"])
     return counts
 
 
@@ -412,9 +414,9 @@ def signals(session: LiveSession, results: dict) -> dict[int, list[str]]:
 
 def close_session(session: LiveSession, actor=None) -> dict:
     """End open intervals at the session end and mark absentees (idempotent)."""
-    counts = store_results(session)
     first = session.closed_at is None
-    session.closed_at = now_utc()
+    session.closed_at = now_utc()  # first: store_results then moves it into the summaries
+    counts = store_results(session)
     if first:
         audit.record(actor, "live_session.closed", session, after=counts)
     return counts

@@ -5,7 +5,8 @@ Table names are a stable interface (reports query them):
   (per session x trainee result, written when a session is closed),
 - platform_webhook_secrets, platform_accounts, platform_webhook_log (rolling, per platform),
 - lesson_progress, lesson_watch_clocks, study_days, lesson_media,
-- offline_sessions, offline_checkins.
+- offline_sessions, offline_checkins,
+- attendance_summaries (stored per trainee x course seconds for the exam gate).
 """
 
 from datetime import date, datetime
@@ -361,3 +362,34 @@ class OfflineCheckin(db.Model):
 
     def __repr__(self) -> str:
         return f"<OfflineCheckin session={self.session_id} trainee={self.trainee_id}>"
+
+
+class AttendanceSummary(db.Model):
+    """Credited seconds per source for one trainee in one course, kept up to date in the
+    transaction that records the evidence, so the exam gate reads one row instead of
+    recomputing from raw events (attendance.summary_store). Live seconds cover closed
+    sessions only; open ones are added when read. A missing row means "not computed yet"."""
+
+    __tablename__ = "attendance_summaries"
+    __table_args__ = (
+        UniqueConstraint("trainee_id", "course_id"),
+        CheckConstraint("lesson_seconds >= 0", name="lesson_not_negative"),
+        CheckConstraint("offline_seconds >= 0", name="offline_not_negative"),
+        CheckConstraint("live_seconds >= 0", name="live_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"),
+                                           index=True)
+    lesson_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                server_default="0")
+    offline_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                 server_default="0")
+    live_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                              server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    def __repr__(self) -> str:
+        return f"<AttendanceSummary trainee={self.trainee_id} course={self.course_id} " \
+               f"{self.lesson_seconds}/{self.offline_seconds}/{self.live_seconds}s>"

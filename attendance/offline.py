@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from attendance import summary_store
 from attendance.models import OfflineCheckin, OfflineSession
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -114,6 +115,7 @@ def check(trainee, session: OfflineSession, code: str, direction: str, client: s
     except IntegrityError as exc:  # a double tap: the twin request recorded it first
         db.session.rollback()
         raise Conflict(_("You have already checked in."), code="already_checked_in") from exc
+    summary_store.refresh(session.course_id, [trainee.id], ["offline"])
     audit.record(trainee, f"offline.checked_{direction}", row,
                  after={"session_id": session.id, "at": now})
     return row
@@ -137,6 +139,7 @@ def undo_checkout(trainee, session: OfflineSession, now: datetime | None = None)
     before = {"checked_out_at": row.checked_out_at}
     row.checked_out_at, row.out_client, row.updated_at = None, None, now
     db.session.flush()
+    summary_store.refresh(session.course_id, [trainee.id], ["offline"])
     audit.record(trainee, "offline.checkout_undone", row, before=before,
                  after={"checked_out_at": None, "session_id": session.id})
     return row
@@ -174,6 +177,7 @@ def correct(user, session: OfflineSession, trainee_id: int, checked_in_at, check
     row.checked_in_at, row.checked_out_at = checked_in_at, checked_out_at
     row.corrected_by_id, row.correction_reason, row.updated_at = user.id, reason, now_utc()
     db.session.flush()
+    summary_store.refresh(session.course_id, [trainee_id], ["offline"])
     audit.record(user, "offline.corrected", row, before=before, after={
         "checked_in_at": checked_in_at, "checked_out_at": checked_out_at, "reason": reason})
     return row

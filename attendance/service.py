@@ -1,7 +1,8 @@
 """Attendance summaries: minutes per source, the ratio and the exam gate.
 
-The figures are always recomputed from the evidence (lesson progress, check-ins, live
-events), so a late webhook batch or an instructor's correction shows up at once.
+`summary` and `trainee_detail` recompute the figures from the evidence (lesson progress,
+check-ins, live events): the reference, for the attendance pages. `stored_summary` gives the
+same figures from the row attendance.summary_store keeps up to date: for the exam gate.
 """
 
 from collections import defaultdict
@@ -158,3 +159,12 @@ def figures(course: Course, seconds_by_source: dict) -> dict:
 def summary(trainee_id: int, course: Course) -> dict:
     """Required and attended minutes, ratio (0..1), exam eligibility and minutes by source."""
     return figures(course, trainee_detail(trainee_id, course)["seconds"])
+
+
+def stored_summary(trainee_id: int, course: Course, now: datetime | None = None) -> dict:
+    """`summary` from the stored row plus the course's open live sessions (a few queries
+    whatever the trainee's history). A missing row is computed from the evidence and stored
+    (the migration creates the table empty)."""
+    from attendance import summary_store  # it builds on this module
+
+    return figures(course, summary_store.seconds(trainee_id, course, now))

@@ -313,6 +313,13 @@ def save_lesson(user, course: Course, data: dict, lesson: Lesson | None = None) 
         before, after = audit.changes(lesson, LESSON_FIELDS, values)
         if after:
             audit.record(user, "lesson.updated", lesson, before=before, after=after)
+        if "duration_minutes" in after:  # the watch credit is capped at the duration
+            from flask import current_app
+
+            changed = current_app.extensions.get("attendance_lesson_changed")
+            if changed is not None:
+                db.session.flush()
+                changed(lesson)
     return lesson
 
 
@@ -391,3 +398,12 @@ def attendance_summary(enrolment: Enrolment) -> dict:
     course = enrolment.course
     return {"required_minutes": course.required_minutes, "attended_minutes": 0, "ratio": 0.0,
             "eligible_for_exam": False}
+
+
+def attendance_gate(enrolment: Enrolment) -> dict:
+    """The same figures for the exam gate, from the attendance feature's stored summary when it
+    provides one (one row instead of a recomputation), else `attendance_summary`."""
+    from flask import current_app
+
+    provider = current_app.extensions.get("attendance_gate")
+    return provider(enrolment) if provider is not None else attendance_summary(enrolment)

@@ -80,7 +80,7 @@ def allowed_attempts(exam: Exam, trainee_id: int) -> int:
 def check_eligible(exam: Exam, trainee) -> dict:
     """Enrolled and past the attendance threshold; 403 `not_eligible` with the figures."""
     enrolment = lifecycle.participation(trainee.id, exam.course)
-    summary = courses.attendance_summary(enrolment)
+    summary = courses.attendance_gate(enrolment)
     if not summary.get("eligible_for_exam"):
         figures = {k: summary.get(k) for k in ("required_minutes", "attended_minutes", "ratio")}
         figures["threshold"] = exam.course.attendance_threshold

@@ -191,5 +191,10 @@ def grant_attendance(trainee: User, course: Course, minutes: int, source: str = 
                                       completed_at=end))
     else:
         raise ValueError(f"unknown attendance source {source!r}")
+    db.session.flush()
+    # Written straight to the tables, not through the services: keep the stored summary too.
+    from attendance import summary_store
+
+    summary_store.refresh(course.id, [trainee.id], summary_store.PARTS)
     db.session.commit()
     return made
