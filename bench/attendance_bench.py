@@ -8,7 +8,9 @@
 2. Per adapter: Zoom and Tencent Meeting webhooks as those vendors send them (one
    participant event per request), with their own signatures, against their endpoints.
 3. The attendance computation for one session with 5,000 viewers and 100,000 events.
-SQLite, and PostgreSQL when it is reachable (BENCH_PG_URL).
+SQLite (unless BENCH_SQLITE=0), and PostgreSQL when it is reachable (BENCH_PG_URL), once per
+ingest path in BENCH_PG_INGEST (comma-separated, e.g. "unnest,copy"; default: the app's own),
+each on a fresh database in the same run.
 """
 
 import json
@@ -47,6 +49,7 @@ def create():
 
     app = create_app()
     app.config["RATELIMIT_ENABLED"] = False
+    live.PG_INGEST = os.environ.get("BENCH_PG_INGEST_MODE") or live.PG_INGEST
 
     @app.post("/_bench/webhook-bare")
     def webhook_bare():
@@ -365,30 +368,34 @@ def measure(label: str, env: dict) -> list[str]:
 
 
 def run() -> list[str]:
+    from attendance import live
     from bench.production import production_env
 
     rows = []
-    targets = [("SQLite", None)]
+    targets = [("SQLite", None, "")] if os.environ.get("BENCH_SQLITE", "1") != "0" else []
     pg = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    admin = name = None
+    modes = [m.strip() for m in os.environ.get("BENCH_PG_INGEST", live.PG_INGEST).split(",")]
+    admin, names = None, []
     try:
         from sqlalchemy import create_engine, make_url, text
 
         admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-        name = f"sb_bench_att_{secrets.token_hex(4)}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        targets.append(("PostgreSQL", make_url(pg).set(database=name)
-                        .render_as_string(hide_password=False)))
+        token = secrets.token_hex(4)
+        for n, mode in enumerate(modes):
+            name = f"sb_bench_att_{token}_{n}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            names.append(name)
+            targets.append((f"PostgreSQL ({mode})", make_url(pg).set(database=name)
+                            .render_as_string(hide_password=False), mode))
     except Exception as exc:  # PostgreSQL is optional
         print(f"PostgreSQL skipped: {exc}")
-        admin = None
     try:
-        for label, url in targets:
+        for label, url, mode in targets:
             instance = tempfile.mkdtemp(prefix="sb-bench-att-")
             env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, **production_env(),
                    "DATABASE_URL": url or f"sqlite:///{instance}/bench.db",
-                   "PYTHONPATH": str(ROOT)}
+                   "PYTHONPATH": str(ROOT), "BENCH_PG_INGEST_MODE": mode}
             print(f"attendance: measuring {label} ...", flush=True)
             measured = measure(label, env)
             print("\n".join(measured), flush=True)  # kept even if a later target fails
@@ -399,7 +406,8 @@ def run() -> list[str]:
             from sqlalchemy import text
 
             with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                for name in names:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return [
         "## Attendance: webhook ingest and computation (issue 4)",
         "",

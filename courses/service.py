@@ -129,29 +129,52 @@ def menu_item(row, locale: str) -> dict:
     }
 
 
+def _relevance(query: str):
+    """0 when the title starts with the words, 1 when it contains them, 2 for a course matched
+    by its occupation alone."""
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    starts = Course.title.like(f"{query}%") if sqlite else Course.title.ilike(f"{query}%")
+    return case((starts, 0), (_title_contains(query), 1), else_=2)
+
+
+def _menu_rows(courses):
+    """MENU_COLUMNS from `courses` (the table, or it joined to a ranked page of ids)."""
+    return (select(*MENU_COLUMNS).select_from(courses)
+            .join(Occupation, Course.occupation_id == Occupation.id)
+            .outerjoin(Platform, Course.platform_id == Platform.id)
+            .outerjoin(Institution, Course.institution_id == Institution.id))
+
+
 def menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> dict:
-    """One page of published courses matching the filters, newest first, with the total.
+    """One page of published courses matching the filters, with the total: by relevance when
+    `q` is given, newest first otherwise (and among equally relevant courses).
 
     The menu is the busiest public read: plain column rows (no ORM entities) keep it cheap.
     """
     conditions = menu_conditions(filters)
-    total = db.session.scalar(select(func.count(Course.id)).where(*conditions))
-    order = [Course.published_at.desc(), Course.id.desc()]
-    if filters.q:
-        # Relevance: a title that contains the words before a course matched by occupation
-        # alone, and a title that starts with them first of all.
-        query = filters.q.strip()
-        starts = Course.title.like(f"{query}%") if db.session.get_bind().dialect.name == \
-            "sqlite" else Course.title.ilike(f"{query}%")
-        order = [case((starts, 0), (_title_contains(query), 1), else_=2), *order]
-    rows = db.session.execute(
-        select(*MENU_COLUMNS).select_from(Course)
-        .join(Occupation, Course.occupation_id == Occupation.id)
-        .outerjoin(Platform, Course.platform_id == Platform.id)
-        .outerjoin(Institution, Course.institution_id == Institution.id)
-        .where(*conditions)
-        .order_by(*order)
-        .limit(per_page).offset((page - 1) * per_page)).all()
+    offset = (page - 1) * per_page
+    if not filters.q:
+        total = db.session.scalar(select(func.count(Course.id)).where(*conditions))
+        rows = db.session.execute(
+            _menu_rows(Course).where(*conditions)
+            .order_by(Course.published_at.desc(), Course.id.desc())
+            .limit(per_page).offset(offset)).all()
+    else:
+        # A common word matches a thousand courses: rank their ids alone (a narrow top-N sort in
+        # the database, counted in the same pass, so the n-gram lookup runs once) and join the
+        # page's rows only to their occupation and provider.
+        score = _relevance(filters.q.strip()).label("score")
+        ranked = (select(Course.id, score, Course.published_at,
+                         func.count().over().label("total"))
+                  .where(*conditions)
+                  .order_by(score, Course.published_at.desc(), Course.id.desc())
+                  .limit(per_page).offset(offset)).subquery()
+        rows = db.session.execute(
+            _menu_rows(ranked.join(Course, Course.id == ranked.c.id))
+            .add_columns(ranked.c.total)
+            .order_by(ranked.c.score, ranked.c.published_at.desc(), ranked.c.id.desc())).all()
+        total = rows[0].total if rows else db.session.scalar(  # past the last page: count
+            select(func.count(Course.id)).where(*conditions))
     return {"items": [menu_item(row, locale) for row in rows], "total": total, "page": page,
             "per_page": per_page}
 
