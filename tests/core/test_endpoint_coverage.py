@@ -16,6 +16,12 @@ SWEEPS = {"core/test_route_matrix.py", "core/route_matrix_table.py",
           "core/test_access_matrix.py", "core/test_no_500s.py", "core/test_endpoint_coverage.py"}
 SWEEP_DIRS = ("fuzz/",)
 HOLE = "\x00"  # stands for an f-string's {expression}
+# Endpoints whose URL a test follows from a response rather than spelling it: the file that
+# does so and asserts on the result.
+FOLLOWED = {
+    "certificates_api.issuer": "certificates/test_credentials.py",       # vc["issuer"]["id"]
+    "certificates_api.achievement": "certificates/test_credentials.py",  # achievement["id"]
+}
 
 
 def _literals(tree: ast.AST) -> tuple[set[str], set[str]]:
@@ -71,7 +77,7 @@ def uncovered(app) -> list[str]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
             continue
-        if rule.endpoint in endpoints:
+        if rule.endpoint in endpoints or rule.endpoint in FOLLOWED:
             continue
         pattern = _pattern(rule.rule)
         if not any(pattern.fullmatch(p) for p in paths):
@@ -88,6 +94,13 @@ def test_the_matcher_reads_rules_and_f_strings():
     paths, endpoints = _literals(ast.parse(
         'f"/api/v1/exams/{exam.id}/attempts?x=1"\nurl_for("courses.menu", q=1)'))
     assert paths == {f"/api/v1/exams/{HOLE}/attempts"} and endpoints == {"courses.menu"}
+
+
+def test_followed_endpoints_are_still_followed(app):
+    names = {rule.endpoint for rule in app.url_map.iter_rules()}
+    for endpoint, file in FOLLOWED.items():
+        assert endpoint in names, f"{endpoint} is gone: drop it from FOLLOWED"
+        assert "local_path(" in (TESTS / file).read_text(encoding="utf-8"), file
 
 
 def test_every_endpoint_is_named_by_a_test_beyond_the_matrix(app):
