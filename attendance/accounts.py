@@ -19,6 +19,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc
+from courses.lifecycle import on_roll
 from courses.models import CourseInstructor, Enrolment, Platform
 
 VERIFY_HOW = ("code", "staff", "platform")
@@ -216,7 +217,7 @@ def session_viewers(session: LiveSession, limit: int = 200) -> list[dict]:
         PlatformAccount.status == "verified")))
     enrolled = db.session.execute(select(User.id, User.name, User.phone).join(
         Enrolment, Enrolment.trainee_id == User.id).where(
-        Enrolment.course_id == session.course_id, Enrolment.status == "active")).all()
+        Enrolment.course_id == session.course_id, on_roll(Enrolment.status))).all()
     names = {t.id: t.name for t in enrolled}
     out = []
     for user_ref, user_name, first, last, events in rows:
@@ -258,7 +259,7 @@ def assign_viewer(user, session: LiveSession, user_ref: str, trainee_id: int) ->
         raise Conflict(_("This session has no platform."), code="no_platform")
     enrolled = db.session.scalar(select(Enrolment.id).where(
         Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee_id,
-        Enrolment.status == "active"))
+        on_roll(Enrolment.status)))
     if not enrolled:
         raise Invalid(_("Some fields are invalid."), fields={"trainee_id": [_(
             "Choose a trainee enrolled in this course.")]})

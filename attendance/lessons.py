@@ -23,6 +23,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import local_today, now_utc, to_local
+from courses.lifecycle import on_roll
 from courses.models import Enrolment, Lesson
 
 COMPLETE_AT = 0.9
@@ -37,7 +38,7 @@ def get_lesson_for(trainee, lesson_id: int) -> Lesson:
         raise NotFound(_("No such lesson."))
     enrolled = db.session.scalar(select(Enrolment.id).where(
         Enrolment.course_id == lesson.course_id, Enrolment.trainee_id == trainee.id,
-        Enrolment.status == "active"))
+        on_roll(Enrolment.status)))
     if not enrolled:
         raise Forbidden(_("Enrol in the course to watch its lessons."), code="not_enrolled")
     return lesson

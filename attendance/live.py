@@ -21,6 +21,7 @@ from core.api import DB_INT_MAX
 from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from core.extensions import db
 from core.timeutil import now_utc
+from courses.lifecycle import on_roll
 from courses.models import Course, Enrolment, Platform
 from courses.service import require_instructor
 
@@ -114,7 +115,7 @@ def upcoming_for_trainee(trainee, now: datetime | None = None, limit: int = 20):
     return db.session.scalars(
         select(LiveSession).join(Enrolment, and_(Enrolment.course_id == LiveSession.course_id,
                                                  Enrolment.trainee_id == trainee.id))
-        .where(LiveSession.ends_at > now, Enrolment.status == "active")
+        .where(LiveSession.ends_at > now, on_roll(Enrolment.status))
         .order_by(LiveSession.starts_at).limit(limit)).all()
 
 
@@ -372,7 +373,7 @@ def browser_heartbeat(trainee, session: LiveSession, client: str | None,
     now = now or now_utc()
     enrolled = db.session.scalar(select(Enrolment.id).where(
         Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id,
-        Enrolment.status == "active"))
+        on_roll(Enrolment.status)))
     if not enrolled:
         raise Forbidden(_("You are not enrolled in this course."), code="not_enrolled")
     if not (session.starts_at - MATCH_MARGIN <= now <= session.ends_at):
@@ -399,7 +400,7 @@ def store_results(session: LiveSession, trainee_ids: list[int] | None = None) ->
     results = live_results([session], trainee_ids, max(now_utc(), session.ends_at))
     if trainee_ids is None:
         trainee_ids = sorted(set(db.session.scalars(select(Enrolment.trainee_id).where(
-            Enrolment.course_id == session.course_id, Enrolment.status == "active")))
+            Enrolment.course_id == session.course_id, on_roll(Enrolment.status))))
             | {t for (_s, t) in results})
     counts = dict.fromkeys(("present", "partial", "absent"), 0)
     flags = signals(session, results)

@@ -15,6 +15,7 @@ from attendance.models import LessonMedia
 from core import audit
 from core.errors import Forbidden, Invalid, NotFound, ServiceError
 from core.extensions import db
+from courses.lifecycle import on_roll
 from courses.models import Enrolment, Lesson
 from courses.service import require_instructor
 
@@ -149,7 +150,7 @@ def media_for(lesson: Lesson) -> LessonMedia | None:
 
 
 def can_fetch(user, lesson: Lesson) -> bool:
-    """Enrolled (active) trainees of a published course, its instructors, officers."""
+    """Enrolled trainees (on the roll) of a published course, its instructors, officers."""
     if user.role in ("officer", "admin"):
         return True
     if user.role == "instructor":
@@ -157,7 +158,7 @@ def can_fetch(user, lesson: Lesson) -> bool:
     if user.role == "trainee" and lesson.course.status == "published":
         return bool(db.session.scalar(select(Enrolment.id).where(
             Enrolment.course_id == lesson.course_id, Enrolment.trainee_id == user.id,
-            Enrolment.status == "active")))
+            on_roll(Enrolment.status))))
     return False
 
 

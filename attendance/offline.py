@@ -15,6 +15,7 @@ from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc, to_local
+from courses.lifecycle import on_roll
 from courses.models import Course, Enrolment
 from courses.service import require_instructor
 
@@ -82,7 +83,7 @@ def check(trainee, session: OfflineSession, code: str, direction: str, client: s
     now = now or now_utc()
     enrolled = db.session.scalar(select(Enrolment.id).where(
         Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id,
-        Enrolment.status == "active"))
+        on_roll(Enrolment.status)))
     if not enrolled:
         raise Forbidden(_("You are not enrolled in this course."), code="not_enrolled")
     if not (session.starts_at - EARLY <= now <= session.ends_at + LATE):

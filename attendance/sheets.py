@@ -28,6 +28,7 @@ from attendance.service import (
 )
 from core.extensions import db
 from core.timeutil import iso, now_utc, to_local
+from courses.lifecycle import on_roll
 from courses.models import Course, Enrolment, Lesson
 
 
@@ -84,7 +85,7 @@ def course_sheet(course: Course) -> dict:
     now = now_utc()
     trainees = db.session.execute(
         select(User.id, User.name).join(Enrolment, Enrolment.trainee_id == User.id)
-        .where(Enrolment.course_id == course.id, Enrolment.status == "active")
+        .where(Enrolment.course_id == course.id, on_roll(Enrolment.status))
         .order_by(User.name, User.id)).all()
     ids = [t.id for t in trainees]
     seconds: dict[int, dict] = {t: dict.fromkeys(SOURCES, 0) for t in ids}
@@ -161,7 +162,7 @@ def _counts(credited: list[int], enrolled: int, session) -> dict:
 def live_sheet(session: LiveSession) -> dict:
     now = now_utc()
     trainee_ids = set(db.session.scalars(select(Enrolment.trainee_id).where(
-        Enrolment.course_id == session.course_id, Enrolment.status == "active")))
+        Enrolment.course_id == session.course_id, on_roll(Enrolment.status))))
     results = live_results([session], None, now)
     trainee_ids |= {t for (_s, t) in results}
     names = dict(db.session.execute(select(User.id, User.name).where(
@@ -191,7 +192,7 @@ def offline_sheet(session: OfflineSession) -> dict:
     now = now_utc()
     trainees = db.session.execute(
         select(User.id, User.name).join(Enrolment, Enrolment.trainee_id == User.id)
-        .where(Enrolment.course_id == session.course_id, Enrolment.status == "active")
+        .where(Enrolment.course_id == session.course_id, on_roll(Enrolment.status))
         .order_by(User.name, User.id)).all()
     checkins = offline.checkins(session)
     rows = []
@@ -225,8 +226,8 @@ def lessons_of(course: Course) -> list[Lesson]:
 
 
 def enrolled_trainees(course_id: int) -> list:
-    """(id, name) of the course's active trainees, by name (for pickers)."""
+    """(id, name) of the trainees on the course's roll, by name (for pickers)."""
     return db.session.execute(select(User.id, User.name).join(
         Enrolment, Enrolment.trainee_id == User.id).where(
-        Enrolment.course_id == course_id, Enrolment.status == "active")
+        Enrolment.course_id == course_id, on_roll(Enrolment.status))
         .order_by(User.name, User.id)).all()

@@ -2,11 +2,18 @@
 
 from flask_babel import lazy_gettext as _l
 
+_connected = False
+
 
 def init_app(app) -> None:
-    from core import labels, nav
+    global _connected
+    from core import labels, nav, signals
     from core.api import register
-    from courses import api, cli, curation_views, models, search, views  # noqa: F401
+    from courses import api, cli, curation_views, lifecycle, models, search, views  # noqa: F401
+
+    if not _connected:  # once per process; the receiver works on the current app's session
+        signals.exam_passed.connect(lifecycle.on_exam_passed)
+        _connected = True
 
     labels.register("course_mode", models.MODES)
     labels.register("level", models.LEVELS)

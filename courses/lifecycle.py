@@ -1,6 +1,16 @@
-"""Lifecycle of enrolments (active ⇄ withdrawn) and courses (→ archived), and the
-one check of whether a trainee takes part in a course now (`participation`, used by exams).
-Attendance credits only `active` enrolments (its own queries filter on that status)."""
+"""Lifecycle of enrolments (active ⇄ withdrawn, active → completed) and courses (→ archived),
+and the one check of whether a trainee takes part in a course now (`participation`, used by
+exams).
+
+One rule for every feature: an enrolment is on the course's roll while it is `active` or
+`completed` (ON_ROLL; `on_roll(Enrolment.status)` in queries). Attendance counts and is shown
+for both; only a withdrawal takes a trainee off the roll. A completed enrolment cannot be
+withdrawn, and an exam already passed cannot be sat again (exams' `already_passed`).
+
+Completion follows the final passing result (core.signals.exam_passed), in the result's own
+transaction; the certificate follows it through its outbox. Revoking or reissuing the
+certificate does not move the enrolment back: the training was completed and stays on record.
+"""
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -10,6 +20,13 @@ from core import audit
 from core.errors import Conflict, Forbidden, NotFound, ServiceError
 from core.extensions import db
 from courses.models import Course, Enrolment
+
+ON_ROLL = ("active", "completed")
+
+
+def on_roll(status_column):
+    """A where-clause: the enrolment counts on the course's roll (attendance figures, sheets)."""
+    return status_column.in_(ON_ROLL)
 
 
 def participation(trainee_id: int, course: Course) -> Enrolment:
@@ -48,6 +65,24 @@ def reactivate(trainee, enrolment: Enrolment) -> Enrolment:
     audit.record(trainee, "enrolment.reactivated", enrolment, before={"status": "withdrawn"},
                  after={"status": "active"})
     return enrolment
+
+
+def complete(trainee_id: int, course_id: int, actor=None) -> Enrolment | None:
+    """The trainee passed the course's exam: their enrolment becomes `completed` (audited).
+    Idempotent; a withdrawn or missing enrolment is left alone (nothing to complete)."""
+    enrolment = db.session.scalar(select(Enrolment).where(
+        Enrolment.course_id == course_id, Enrolment.trainee_id == trainee_id))
+    if enrolment is None or enrolment.status != "active":
+        return enrolment
+    enrolment.status = "completed"
+    audit.record(actor, "enrolment.completed", enrolment, before={"status": "active"},
+                 after={"status": "completed"})
+    return enrolment
+
+
+def on_exam_passed(_sender, *, trainee_id, course_id, actor=None, **_kw):
+    """Receiver of core.signals.exam_passed (connected once in courses.init_app)."""
+    complete(trainee_id, course_id, actor)
 
 
 def archive(user, course: Course) -> Course:

@@ -200,7 +200,7 @@ TABLE = {'DELETE /api/v1/auth/token': '401 204 204 204 204 204 204 204 204',
  'POST /api/v1/live/tencent-meeting/<int:platform_id>': '409 409 409 409 409 409 409 409 409',
  'POST /api/v1/live/zoom/<int:platform_id>': '409 409 409 409 409 409 409 409 409',
  'POST /api/v1/me/employment': '401 422 422 403 403 403 403 403 403',
- 'POST /api/v1/me/enrolments/<int:enrolment_id>/withdraw': '401 200 403 403 403 403 403 403 403',
+ 'POST /api/v1/me/enrolments/<int:enrolment_id>/withdraw': '401 409 403 403 403 403 403 403 403',
  'POST /api/v1/offline-sessions/<int:session_id>/check-in': '401 422 422 403 403 403 403 403 403',
  'POST /api/v1/offline-sessions/<int:session_id>/check-out': '401 422 422 403 403 403 403 403 403',
  'POST /api/v1/offline-sessions/<int:session_id>/check-out/undo': '401 200 409 403 403 403 403 403 '

@@ -91,6 +91,8 @@ def build_world(client) -> dict:
     spare = factories.make_course(teacher, occupation=occupation, institution_id=institution.id)
     from courses.models import Enrolment
 
+    # The trainee passes this course's exam below, which completes the enrolment: withdrawing
+    # from it is then 409 course_completed (tests/courses/test_lifecycle.py has the 200).
     enrolment_id = db.session.scalar(db.select(Enrolment.id).where(
         Enrolment.course_id == course.id, Enrolment.trainee_id == trainee.id))
     session = live_session(course, platform, room="85346571234")

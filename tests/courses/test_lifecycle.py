@@ -9,7 +9,7 @@ from core.extensions import db
 from courses.models import Course, Enrolment
 from exams.models import Attempt
 from tests import factories
-from tests.exams.helpers import make_exam
+from tests.exams.helpers import correct_answer, make_exam
 from tests.factories import api_headers, csrf_token, login
 
 
@@ -87,3 +87,68 @@ def test_pages_withdraw_and_archive(client, instructor, trainee, officer):
     assert client.post(f"/courses/{course.id}/archive", data={"csrf_token": token}
                        ).status_code == 302
     assert db.session.get(Course, course.id).status == "archived"
+
+
+def _pass(client, headers, exam) -> dict:
+    started = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert started.status_code == 201, started.get_json()
+    body = started.get_json()
+    for question in body["questions"]:
+        assert client.put(f"/api/v1/attempts/{body['attempt_id']}/answers/{question['id']}",
+                          headers=headers,
+                          json={"answer": correct_answer(question)}).status_code == 200
+    result = client.post(f"/api/v1/attempts/{body['attempt_id']}/submit", headers=headers)
+    assert result.status_code == 200 and result.get_json()["passed"] is True
+    return result.get_json()
+
+
+def test_passing_the_exam_completes_the_enrolment(client, instructor, trainee, officer):
+    course, exam, enrolment = _setup(instructor, trainee)
+    headers = api_headers(client, trainee)
+    _pass(client, headers, exam)
+    # The API shape, the audit row, the certificate it came with.
+    mine = client.get("/api/v1/me/enrolments", headers=headers).get_json()["items"]
+    assert mine[0]["status"] == "completed"
+    row = db.session.scalar(select(AuditLog).where(AuditLog.action == "enrolment.completed"))
+    assert row.actor_id == trainee.id and row.target_id == str(enrolment.id)
+    assert (row.before, row.after) == ({"status": "active"}, {"status": "completed"})
+    certificates = client.get("/api/v1/me/certificates", headers=headers).get_json()
+    assert [c["status"] for c in certificates["items"]] == ["valid"]
+    # Attendance figures are still counted: for the trainee, and on the instructor's sheet.
+    own = client.get(f"/api/v1/me/courses/{course.id}/attendance", headers=headers).get_json()
+    assert own["attended_minutes"] == course.required_minutes and own["eligible_for_exam"]
+    sheet = client.get(f"/api/v1/courses/{course.id}/attendance",
+                       headers=api_headers(client, instructor)).get_json()
+    assert [(r["trainee"]["id"], r["attended_minutes"]) for r in sheet["trainees"]] == [
+        (trainee.id, course.required_minutes)]
+    # Withdrawing is refused, and the passed exam cannot be sat again (3 attempts allowed).
+    refused = client.post(f"/api/v1/me/enrolments/{enrolment.id}/withdraw", headers=headers)
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "course_completed"
+    again = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_passed"
+    assert db.session.get(Enrolment, enrolment.id).status == "completed"
+    # Reports still count the trainee as trained, and as passed and certified.
+    summary = client.get("/api/v1/reports/summary?year=2026",
+                         headers=api_headers(client, officer)).get_json()
+    assert (summary["trained"], summary["passed"], summary["certified"]) == (1, 1, 1)
+    # The trainee's page: completed, attendance shown, no withdraw button.
+    login(client, trainee)
+    page = client.get("/my/courses").get_data(as_text=True)
+    assert "已完成课程" in page and f'id="enrolment-status-{enrolment.id}"' in page
+    assert f"{course.required_minutes}" in page and "退出课程</button>" not in page
+    assert f"/my/courses/{enrolment.id}/withdraw" not in page
+
+
+def test_revoking_the_certificate_keeps_the_course_completed(client, instructor, trainee,
+                                                            officer):
+    _course, exam, enrolment = _setup(instructor, trainee)
+    headers = api_headers(client, trainee)
+    _pass(client, headers, exam)
+    serial = client.get("/api/v1/me/certificates", headers=headers).get_json()["items"][0]["serial"]
+    revoked = client.post(f"/api/v1/certificates/{serial}/revoke",
+                          headers=api_headers(client, officer), json={"reason": "证书信息有误"})
+    assert revoked.status_code == 200
+    assert db.session.get(Enrolment, enrolment.id).status == "completed"
+    mine = client.get("/api/v1/me/enrolments", headers=headers).get_json()["items"]
+    assert mine[0]["status"] == "completed"
