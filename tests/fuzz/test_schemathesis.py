@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,8 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(live_server, rol
     command = [str(BIN / "schemathesis"), "--config-file", str(CONFIG), "--no-color", "run",
                base + "/api/v1/openapi.json", "--checks", "all", "--max-examples", examples,
                "--seed", "20260615", "--phases", "examples,fuzzing", "--workers", "2",
-               "--no-shrink", "--request-timeout", "30", "--generation-database", "none",
+               "--no-shrink", "--request-timeout", "30", "--request-retries", "2",
+               "--generation-database", "none",
                "--report", "junit", "--report-dir", str(tmp_path)]
     if role is not None:
         # Revoking its own token would leave the rest of the run anonymous: that operation is
@@ -103,10 +105,22 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(live_server, rol
         command += ["-H", f"Authorization: Bearer {_token(base, role)}",
                     "--exclude-path-regex", r"^/api/v1/auth/token$"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
-    out = result.stdout
-    # schemathesis prints ERRORS (its own runtime errors) before FAILURES: show both.
+    if result.returncode != 0 and "FAILURES" not in result.stdout:
+        # Only schemathesis's own runtime errors (a connection dropped on a loaded machine),
+        # no finding about the API: run once more, and say what the first run hit.
+        first = _sections(result.stdout)
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
+                                timeout=900)
+        if result.returncode == 0:
+            warnings.warn(f"schemathesis as {role or 'anonymous'} passed on a second run; "
+                          f"the first hit:\n{first}", stacklevel=1)
+    assert result.returncode == 0, f"schemathesis as {role or 'anonymous'}:\n" \
+        f"{_sections(result.stdout)}\n" \
+        f"server log tail:\n{server_log.read_text(errors='replace')[-3000:]}"
+
+
+def _sections(out: str) -> str:
+    """ERRORS (schemathesis's own runtime errors) and FAILURES (findings), then the SUMMARY."""
     starts = [out.find(title) for title in ("ERRORS", "FAILURES") if title in out]
     failures = out[min(starts):out.find("SUMMARY")] if starts else ""
-    summary = failures[:12000] + "\n" + out[out.rfind("SUMMARY"):][-3000:]
-    assert result.returncode == 0, f"schemathesis as {role or 'anonymous'}:\n{summary}\n" \
-        f"server log tail:\n{server_log.read_text(errors='replace')[-3000:]}"
+    return failures[:12000] + "\n" + out[out.rfind("SUMMARY"):][-3000:]
