@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -19,10 +19,37 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+_bodies = threading.local()
+
+
+def _tracking(app):
+    """The app, remembering each response body on the thread that serves it."""
+    def wrapped(environ, start_response):
+        body = app(environ, start_response)
+        _bodies.__dict__.setdefault("open", []).append(body)
+        return body
+    return wrapped
+
+
+class _ClosingHandler(WSGIRequestHandler):
+    """Werkzeug's dev server skips the response's close() when the browser drops the
+    connection while it drains the request (a video range request Chromium aborts): the
+    lesson file stays open and pytest reports a ResourceWarning. Close what is left here."""
+
+    def run_wsgi(self) -> None:
+        try:
+            super().run_wsgi()
+        finally:
+            for body in _bodies.__dict__.pop("open", []):
+                if hasattr(body, "close"):
+                    body.close()
+
+
 @pytest.fixture
 def live_server(app):
     """Base URL of the app served in a background thread (same database as the test)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _tracking(app), threaded=True,
+                         request_handler=_ClosingHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
