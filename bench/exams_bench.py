@@ -29,6 +29,7 @@ import json, sys
 from datetime import timedelta
 from app import create_app
 from core.auth import issue_token
+from core.cli import refresh_planner_statistics
 from core.extensions import db
 from core.timeutil import now_utc
 from accounts.models import User
@@ -79,6 +80,7 @@ with app.app_context():
                                       checked_out_at=session.ends_at))
         tokens.append(issue_token(user)[0])
     db.session.commit()
+    refresh_planner_statistics()  # as autovacuum would before exam day
     print(json.dumps({"exam_id": exam.id, "burst_exam_id": burst.id, "tokens": tokens}))
 """
 

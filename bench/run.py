@@ -59,7 +59,9 @@ def prepare_database(env: dict) -> None:
         "User.role == 'instructor'))}, 'platforms': db.session.scalars(db.select(Platform))"
         ".all(), 'institutions': db.session.scalars(db.select(Institution)).all()}\n"
         f"    demo.load_large(ctx, courses={COURSES})\n"
-        "    db.session.commit()\n")
+        "    db.session.commit()\n"
+        "    from core.cli import refresh_planner_statistics\n"
+        "    refresh_planner_statistics()\n")
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
 
 

@@ -6,7 +6,7 @@ import importlib.util
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import literal, select
+from sqlalchemy import literal, select, text
 
 from core.extensions import db
 
@@ -41,7 +41,18 @@ def load(if_empty: bool, large: bool) -> None:
             module.load_large(ctx)
         click.echo(f"  {name}: loaded")
     db.session.commit()
+    if large:
+        refresh_planner_statistics()
     click.echo("Demo data loaded. Logins are listed in README.md.")
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE after a bulk load: until autovacuum gets to it, PostgreSQL plans the freshly
+    filled tables as nearly empty (the menu search chose a nested loop over 10,000 courses,
+    156 ms instead of 8 ms). SQLite keeps the same statistics in sqlite_stat1."""
+    with db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
 
 
 def init_app(app) -> None:
