@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 
 from core.errors import ServiceError
@@ -79,7 +79,9 @@ def current_api_user():
     user = None
     token = bearer_token()
     if token:
-        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+        # the user in the same statement: every API request pays for this lookup
+        row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                                .where(ApiToken.token_hash == _hash(token)))
         if row and row.revoked_at is None and row.expires_at > now_utc() and row.user.active:
             user = row.user
     elif current_user.is_authenticated:
