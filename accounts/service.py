@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts import idcard, mail, passwords
+from accounts import idcard, mail, passwords, scope
 from accounts.models import KEY_GROUPS, KeyGroupDeclaration, TraineeProfile, User
 from core import audit, regions
 from core.auth import ROLES, STAFF_ROLES, TRAINEE, revoke_tokens
@@ -267,17 +267,20 @@ def list_users(role: str | None = None, query: str | None = None):
     return stmt
 
 
-def find_trainees(query: str, limit: int = 20) -> list[User]:
-    """Trainees an officer looks up before a reset: by phone, ID number, email or name."""
+def find_trainees(query: str, actor=None, limit: int = 20) -> list[User]:
+    """Trainees an officer looks up before a reset: by phone, ID number, email or name; a
+    region-limited officer finds only trainees of their regions."""
     query = (query or "").strip()
     if not query:
         return []
     user = find_by_login(query)
     if user is not None:
-        return [user] if user.role == TRAINEE else []
-    stmt = (select(User).where(User.role == TRAINEE, User.name == query)
-            .order_by(User.id).limit(limit))
-    return list(db.session.scalars(stmt))
+        found = [user] if user.role == TRAINEE else []
+    else:
+        found = list(db.session.scalars(select(User).where(User.role == TRAINEE,
+                                                           User.name == query)
+                                        .order_by(User.id).limit(limit)))
+    return [u for u in found if scope.in_scope(actor, scope.trainee_region(u))]
 
 
 def officer_reset(actor: User, user: User) -> str:
@@ -285,6 +288,7 @@ def officer_reset(actor: User, user: User) -> str:
     trainee must choose a new one at the next login. Returns the temporary password."""
     if user.role != TRAINEE and actor.role != "admin":
         raise Forbidden(_("Officers reset trainees' passwords only."), code="forbidden")
+    scope.require(actor, scope.trainee_region(user))  # an officer of another region: 403
     temporary = "-".join(secrets.token_hex(3) for _i in range(3))  # 20 characters, readable
     user.set_password(temporary)
     user.must_change_password = True

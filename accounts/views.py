@@ -200,7 +200,8 @@ def reset_password(token: str):
 @role_required(OFFICER, ADMIN)
 def reset_search():
     form = TraineeSearchForm(request.args)
-    found = service.find_trainees(form.q.data) if form.q.data and form.validate() else []
+    found = (service.find_trainees(form.q.data, current_user._get_current_object())
+             if form.q.data and form.validate() else [])
     return render_template("accounts/reset_search.html", form=form, found=found,
                            button=ConfirmForm(), searched=bool(form.q.data))
 

@@ -14,6 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from accounts import scope
+from accounts.models import User
 from attendance.models import LiveEvent, LiveSession, PlatformAccount
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -82,10 +84,13 @@ def get_account(account_id: int) -> PlatformAccount:
 
 
 def can_verify(user, account: PlatformAccount) -> bool:
-    """Officers; instructors of a course the trainee is enrolled in that has a live session on
-    the account's platform (another instructor cannot vouch for a stranger)."""
-    if user.role in ("officer", "admin"):
+    """Officers (of the trainee's region); instructors of a course the trainee is enrolled in
+    that has a live session on the account's platform (another instructor cannot vouch for a
+    stranger)."""
+    if user.role == "admin":
         return True
+    if user.role == "officer":  # a region-limited officer: trainees of their regions only
+        return scope.in_scope(user, scope.trainee_region(db.session.get(User, account.trainee_id)))
     if user.role != "instructor":
         return False
     return db.session.scalar(

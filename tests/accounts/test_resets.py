@@ -115,3 +115,26 @@ def test_reset_link_refuses_a_common_password(client, trainee):
     assert response.status_code == 422
     db.session.refresh(trainee)
     assert trainee.check_password(PASSWORD)
+
+
+def test_region_limited_officer_resets_only_trainees_of_their_regions(client, officer):
+    """沈玲 works for 嘉兴市 (330400): she neither finds nor resets a trainee of 长沙市."""
+    from accounts import scope
+    scope.set_regions(None, officer, ["330400"])
+    local = make_user("trainee", name="本地学员", region_code="330482")
+    elsewhere = make_user("trainee", name="外地学员", region_code="430102")
+    db.session.commit()
+    before = elsewhere.password_hash
+    login(client, officer)
+    page = client.get(f"/accounts/reset?q={elsewhere.phone}").get_data(as_text=True)
+    assert elsewhere.name not in page
+    assert local.name in client.get(f"/accounts/reset?q={local.phone}").get_data(as_text=True)
+    response = client.post(f"/accounts/reset/{elsewhere.id}",
+                           data={"csrf_token": csrf_token(client, "/accounts/reset")})
+    assert response.status_code == 403
+    db.session.refresh(elsewhere)
+    assert elsewhere.password_hash == before and not elsewhere.must_change_password
+    assert not db.session.scalar(select(AuditLog).where(AuditLog.action == "user.password_reset"))
+    response = client.post(f"/accounts/reset/{local.id}",
+                           data={"csrf_token": csrf_token(client, "/accounts/reset")})
+    assert response.status_code == 200

@@ -241,3 +241,21 @@ def test_staff_assign_replaces_a_pending_squatter_not_a_verified_link(client, tr
     again = client.post(url, json={"user_ref": "ks-real", "trainee_id": squatter.id},
                         headers=api_headers(client, instructor))
     assert again.status_code == 409 and again.json["error"]["code"] == "already_linked"
+
+
+def test_an_officer_of_another_region_cannot_verify(client, trainee, officer, room):
+    """The trainee lives in 平湖市 (330482): an officer of 长沙市 only may not vouch for them."""
+    from accounts import scope
+    platform, course, session, secret = room
+    account_id = _link(client, trainee, platform, "ks-1")["id"]
+    url = f"/api/v1/platform-accounts/{account_id}/verify"
+    scope.set_regions(None, officer, ["430100"])
+    db.session.commit()
+    response = client.post(url, headers=api_headers(client, officer))
+    assert response.status_code == 403
+    assert db.session.scalar(select(PlatformAccount.status)) == "pending"
+    assert not db.session.scalar(select(AuditLog).where(
+        AuditLog.action == "platform_account.verified"))
+    scope.set_regions(None, officer, ["330400"])
+    db.session.commit()
+    assert client.post(url, headers=api_headers(client, officer)).json == {"status": "verified"}
