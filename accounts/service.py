@@ -275,12 +275,12 @@ def find_trainees(query: str, actor=None, limit: int = 20) -> list[User]:
         return []
     user = find_by_login(query)
     if user is not None:
-        found = [user] if user.role == TRAINEE else []
-    else:
-        found = list(db.session.scalars(select(User).where(User.role == TRAINEE,
-                                                           User.name == query)
-                                        .order_by(User.id).limit(limit)))
-    return [u for u in found if scope.in_scope(actor, scope.trainee_region(u))]
+        mine = user.role == TRAINEE and scope.in_scope(actor, scope.trainee_region(user))
+        return [user] if mine else []
+    stmt = select(User).where(User.role == TRAINEE, User.name == query)
+    # narrowed in SQL, so the limit counts only trainees the officer may reset
+    return list(db.session.scalars(scope.restrict_trainees(stmt, actor, User.id)
+                                   .order_by(User.id).limit(limit)))
 
 
 def officer_reset(actor: User, user: User) -> str:

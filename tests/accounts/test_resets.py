@@ -138,3 +138,14 @@ def test_region_limited_officer_resets_only_trainees_of_their_regions(client, of
     response = client.post(f"/accounts/reset/{local.id}",
                            data={"csrf_token": csrf_token(client, "/accounts/reset")})
     assert response.status_code == 200
+
+
+def test_region_limited_officer_finds_namesakes_of_their_regions_only(client, officer):
+    from accounts import scope
+    scope.set_regions(None, officer, ["330400"])
+    for _i in range(21):  # more namesakes elsewhere than one page of results
+        make_user("trainee", name="张伟", region_code="430102")
+    local = make_user("trainee", name="张伟", region_code="330482")
+    db.session.commit()
+    found = service.find_trainees("张伟", officer)
+    assert [u.id for u in found] == [local.id]
