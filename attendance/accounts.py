@@ -84,13 +84,11 @@ def get_account(account_id: int) -> PlatformAccount:
 
 
 def can_verify(user, account: PlatformAccount) -> bool:
-    """Officers (of the trainee's region); instructors of a course the trainee is enrolled in
-    that has a live session on the account's platform (another instructor cannot vouch for a
-    stranger)."""
-    if user.role == "admin":
+    """Officers (their region is checked by verify_by_staff); instructors of a course the
+    trainee is enrolled in that has a live session on the account's platform (another
+    instructor cannot vouch for a stranger)."""
+    if user.role in ("officer", "admin"):
         return True
-    if user.role == "officer":  # a region-limited officer: trainees of their regions only
-        return scope.in_scope(user, scope.trainee_region(db.session.get(User, account.trainee_id)))
     if user.role != "instructor":
         return False
     return db.session.scalar(
@@ -135,6 +133,9 @@ def claim_events(account: PlatformAccount) -> None:
 
 
 def verify_by_staff(user, account: PlatformAccount) -> PlatformAccount:
+    """403 `region_forbidden` for an officer outside the trainee's home region, as everywhere
+    officers act on a trainee."""
+    scope.require(user, scope.trainee_region(db.session.get(User, account.trainee_id)))
     if not can_verify(user, account):
         raise Forbidden(_("Only an officer or an instructor of this trainee's live course may "
                           "verify this account."))

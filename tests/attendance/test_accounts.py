@@ -252,7 +252,7 @@ def test_an_officer_of_another_region_cannot_verify(client, trainee, officer, ro
     scope.set_regions(None, officer, ["430100"])
     db.session.commit()
     response = client.post(url, headers=api_headers(client, officer))
-    assert response.status_code == 403
+    assert response.status_code == 403 and response.json["error"]["code"] == "region_forbidden"
     assert db.session.scalar(select(PlatformAccount.status)) == "pending"
     assert not db.session.scalar(select(AuditLog).where(
         AuditLog.action == "platform_account.verified"))
