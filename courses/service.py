@@ -1,10 +1,8 @@
 """Menu and course operations: search, course authoring, publishing, lessons, enrolment."""
 
-from dataclasses import dataclass
-
 import nh3
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select, union
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.idcard import valid_region
@@ -12,7 +10,8 @@ from core import audit
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc
-from courses import lifecycle, providers, search
+from courses import lifecycle, providers
+from courses.menu import MenuFilters, menu_page, region_clause  # noqa: F401  (the feature's API)
 from courses.models import (
     CERTIFICATE_TYPES,
     MODES,
@@ -32,151 +31,6 @@ def sanitise_html(html: str | None) -> str:
     """Instructor-written HTML, cleaned by nh3 (Ammonia): no scripts, styles or handlers."""
     return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
-
-
-@dataclass
-class MenuFilters:
-    q: str | None = None
-    occupation: str | None = None
-    level: int | None = None
-    mode: str | None = None
-    region: str | None = None
-    subsidised: bool | None = None
-
-
-def region_clause(column, region: str):
-    """Courses a trainee of `region` can take: those inside it (a province or city code covers
-    its districts) and those offered for the whole city or province it belongs to."""
-    province, city = region[:2] + "0000", region[:4] + "00"
-    if region == province:
-        return column.like(region[:2] + "%")
-    if region == city:
-        return or_(column.like(region[:4] + "%"), column == province)
-    return column.in_([region, city, province])
-
-
-def _title_contains(query: str):
-    like = f"%{query}%"
-    # SQLite's LIKE already ignores ASCII case; its ILIKE adds lower() on every row.
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    return Course.title.like(like) if sqlite else Course.title.ilike(like)
-
-
-def _text_match(query: str):
-    """Courses whose title contains `query` or whose occupation matches it.
-
-    Written as `id IN (union)` so that both databases start from the n-gram index and the
-    occupation index instead of testing every published course.
-    """
-    like = f"%{query}%"
-    occupation_ids = db.session.scalars(select(Occupation.id).where(or_(
-        Occupation.name_zh.ilike(like), Occupation.name_en.ilike(like),
-        Occupation.code == query))).all()
-    found = search.candidates(query)
-    if found is None:  # too short for the index: the substring test alone
-        return or_(_title_contains(query), Course.occupation_id.in_(occupation_ids))
-    found = found.subquery()
-    by_title = (select(Course.id).join(found, found.c.course_id == Course.id)
-                .where(_title_contains(query)))
-    by_occupation = select(Course.id).where(Course.occupation_id.in_(occupation_ids))
-    return Course.id.in_(union(by_title, by_occupation))
-
-
-def menu_conditions(filters: MenuFilters) -> list:
-    """WHERE clauses on `courses` alone: occupation filters are resolved to ids first (a tiny
-    table), so the menu query needs no join and can walk the (status, published_at) index."""
-    conditions = [Course.status == "published"]
-    if filters.q:
-        conditions.append(_text_match(filters.q.strip()))
-    if filters.occupation:
-        occupation = occupation_by_code(filters.occupation)
-        conditions.append(Course.occupation_id == (occupation.id if occupation else -1))
-    if filters.level:
-        conditions.append(Course.level == filters.level)
-    if filters.mode:
-        conditions.append(Course.mode == filters.mode)
-    if filters.region:
-        conditions.append(region_clause(Course.region_code, filters.region))
-    if filters.subsidised is not None:
-        conditions.append(Course.subsidised.is_(filters.subsidised))
-    return conditions
-
-
-MENU_COLUMNS = (Course.id, Course.title, Course.level, Course.mode, Course.required_hours,
-                Course.subsidised, Course.region_code, Course.fee_fen, Course.certificate_type,
-                Course.status, Occupation.code, Occupation.name_zh, Occupation.name_en,
-                Platform.id.label("platform_id"), Platform.name.label("platform_name"),
-                Institution.id.label("institution_id"),
-                Institution.name.label("institution_name"))
-
-
-def menu_item(row, locale: str) -> dict:
-    """The API's menu item shape, from one MENU_COLUMNS row."""
-    if row.platform_id is not None:
-        provider = {"kind": "platform", "id": row.platform_id, "name": row.platform_name}
-    elif row.institution_id is not None:
-        provider = {"kind": "institution", "id": row.institution_id,
-                    "name": row.institution_name}
-    else:
-        provider = None
-    return {
-        "id": row.id, "title": row.title,
-        "occupation": {"code": row.code, "name_zh": row.name_zh, "name_en": row.name_en,
-                       "name": row.name_zh if locale.startswith("zh") else row.name_en},
-        "level": row.level, "mode": row.mode, "required_hours": row.required_hours,
-        "provider": provider, "subsidised": row.subsidised, "region_code": row.region_code,
-        "fee_fen": row.fee_fen, "certificate_type": row.certificate_type, "status": row.status,
-    }
-
-
-def _relevance(query: str):
-    """0 when the title starts with the words, 1 when it contains them, 2 for a course matched
-    by its occupation alone."""
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    starts = Course.title.like(f"{query}%") if sqlite else Course.title.ilike(f"{query}%")
-    return case((starts, 0), (_title_contains(query), 1), else_=2)
-
-
-def _menu_rows(courses):
-    """MENU_COLUMNS from `courses` (the table, or it joined to a ranked page of ids)."""
-    return (select(*MENU_COLUMNS).select_from(courses)
-            .join(Occupation, Course.occupation_id == Occupation.id)
-            .outerjoin(Platform, Course.platform_id == Platform.id)
-            .outerjoin(Institution, Course.institution_id == Institution.id))
-
-
-def menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> dict:
-    """One page of published courses matching the filters, with the total: by relevance when
-    `q` is given, newest first otherwise (and among equally relevant courses).
-
-    The menu is the busiest public read: plain column rows (no ORM entities) keep it cheap.
-    """
-    conditions = menu_conditions(filters)
-    offset = (page - 1) * per_page
-    if not filters.q:
-        total = db.session.scalar(select(func.count(Course.id)).where(*conditions))
-        rows = db.session.execute(
-            _menu_rows(Course).where(*conditions)
-            .order_by(Course.published_at.desc(), Course.id.desc())
-            .limit(per_page).offset(offset)).all()
-    else:
-        # A common word matches a thousand courses: rank their ids alone (a narrow top-N sort in
-        # the database, counted in the same pass, so the n-gram lookup runs once) and join the
-        # page's rows only to their occupation and provider.
-        score = _relevance(filters.q.strip()).label("score")
-        ranked = (select(Course.id, score, Course.published_at,
-                         func.count().over().label("total"))
-                  .where(*conditions)
-                  .order_by(score, Course.published_at.desc(), Course.id.desc())
-                  .limit(per_page).offset(offset)).subquery()
-        rows = db.session.execute(
-            _menu_rows(ranked.join(Course, Course.id == ranked.c.id))
-            .add_columns(ranked.c.total)
-            .order_by(ranked.c.score, ranked.c.published_at.desc(), ranked.c.id.desc())).all()
-        total = rows[0].total if rows else db.session.scalar(  # past the last page: count
-            select(func.count(Course.id)).where(*conditions))
-    return {"items": [menu_item(row, locale) for row in rows], "total": total, "page": page,
-            "per_page": per_page}
 
 
 def occupation_by_code(code: str) -> Occupation | None:

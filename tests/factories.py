@@ -2,6 +2,9 @@
 
 import itertools
 import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 from accounts import idcard
 from accounts.models import KeyGroupDeclaration, TraineeProfile, User
@@ -198,3 +201,19 @@ def grant_attendance(trainee: User, course: Course, minutes: int, source: str = 
     summary_store.refresh(course.id, [trainee.id], summary_store.PARTS)
     db.session.commit()
     return made
+
+
+@contextmanager
+def count_statements():
+    """The SQL statements run inside the block (query-count assertions)."""
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

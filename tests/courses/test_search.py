@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.extensions import db
 from courses import search
 from courses.models import CourseSearchTerm
-from tests.factories import make_course, make_occupation
+from tests.factories import count_statements, make_course, make_occupation
 
 TITLES = ["直播销售员五级实训班", "养老护理员（初级）夜校", "家政服务员实训班",
           "Sewing basics 缝纫", "箱包制作工订单班", "直播带货进阶"]
@@ -72,3 +72,25 @@ def test_reindex_command_rebuilds(runner, menu):
     result = runner.invoke(args=["menu", "reindex"])
     assert result.exit_code == 0 and "indexed 6 courses" in result.output
     assert db.session.scalar(select(func.count()).select_from(CourseSearchTerm)) > 20
+
+
+def test_filters_with_search_are_two_statements_and_values_never_mix(client, menu):
+    """Each combination of filters is prepared once and reused with new values: the same shape
+    asked twice with other values gives the other answer, and a search with filters is two
+    round trips (the occupations matching q, then the page with its total counted in the
+    same pass)."""
+    make_course(title="直播销售员（杭州）实训班", region_code="330100", subsidised=False,
+                occupation=menu["直播带货进阶"].occupation)
+    with count_statements() as statements:
+        zhejiang = titles(client, "实训班", region="330000", subsidised="false")
+    assert zhejiang == ["直播销售员（杭州）实训班"] and len(statements) == 2
+    assert set(titles(client, "实训班", region="330000", subsidised="true")) == {
+        "直播销售员五级实训班", "家政服务员实训班"}
+    assert titles(client, "实训班", region="110000", subsidised="true") == []
+    code = menu["箱包制作工订单班"].occupation.code
+    with count_statements() as statements:
+        body = client.get("/api/v1/menu", query_string={"occupation": code}).get_json()
+    assert [item["title"] for item in body["items"]] == ["箱包制作工订单班"]
+    assert body["total"] == 1 and len(statements) == 2  # the page and its count
+    assert client.get("/api/v1/menu", query_string={"occupation": "9-99-99-99"}
+                      ).get_json()["total"] == 0

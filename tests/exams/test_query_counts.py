@@ -1,29 +1,11 @@
 """The exam hot paths stay flat: start, save and submit run a fixed, small number of SQL
 statements however many questions the paper has (no N+1)."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from core.extensions import db
 from exams.models import AttemptItem
 from tests import factories
 from tests.exams.helpers import correct_answer, make_bank, make_exam
-
-
-@contextmanager
-def count_statements():
-    statements: list[str] = []
-
-    def before(_conn, _cursor, statement, _params, _context, _many):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+from tests.factories import count_statements
 
 
 def _exam(instructor, trainee, questions_per_type: int):

@@ -1,0 +1,239 @@
+"""The training menu's search: filters, relevance and one page of published courses.
+
+The menu is the busiest public read. Building a SQLAlchemy statement costs more than running
+it on 10,000 courses, so each combination of filters (its shape) is built once per process
+with bound parameters and reused; the values travel as parameters. A request is two round
+trips: the occupations matching `q` and the page with its total, or the page and its count.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import Integer, bindparam, case, func, or_, select, union
+
+from core.extensions import db
+from courses import search
+from courses.models import Course, CourseSearchTerm, Institution, Occupation, Platform
+
+
+@dataclass
+class MenuFilters:
+    q: str | None = None
+    occupation: str | None = None
+    level: int | None = None
+    mode: str | None = None
+    region: str | None = None
+    subsidised: bool | None = None
+
+
+def region_clause(column, region: str):
+    """Courses a trainee of `region` can take: those inside it (a province or city code covers
+    its districts) and those offered for the whole city or province it belongs to."""
+    province, city = region[:2] + "0000", region[:4] + "00"
+    if region == province:
+        return column.like(region[:2] + "%")
+    if region == city:
+        return or_(column.like(region[:4] + "%"), column == province)
+    return column.in_([region, city, province])
+
+
+def _region_kind(region: str) -> str:
+    if region == region[:2] + "0000":
+        return "province"
+    return "city" if region == region[:4] + "00" else "district"
+
+
+def _region_params(region: str) -> dict:
+    return {"region_province_like": region[:2] + "%", "region_city_like": region[:4] + "%",
+            "region_province": region[:2] + "0000", "region_city": region[:4] + "00",
+            "region": region}
+
+
+def _region_condition(kind: str):
+    """region_clause with bound parameters, for one kind of region code."""
+    column = Course.region_code
+    if kind == "province":
+        return column.like(bindparam("region_province_like"))
+    if kind == "city":
+        return or_(column.like(bindparam("region_city_like")),
+                   column == bindparam("region_province"))
+    return column.in_([bindparam("region"), bindparam("region_city"),
+                       bindparam("region_province")])
+
+
+_LIMIT, _OFFSET = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
+_GRAM_COUNT = bindparam("gram_count", type_=Integer)
+
+
+def _contains(column, pattern, sqlite: bool):
+    # SQLite's LIKE already ignores ASCII case; its ILIKE adds lower() on every row.
+    return column.like(pattern) if sqlite else column.ilike(pattern)
+
+
+# Occupations whose name or code matches `q`: looked up first (a tiny table) so that the
+# planner sees how many there are; inside the menu statement PostgreSQL guessed hundreds of
+# courses for none and scanned the whole table.
+_MATCHING_OCCUPATIONS = select(Occupation.id).where(or_(
+    Occupation.name_zh.ilike(bindparam("q_like")), Occupation.name_en.ilike(bindparam("q_like")),
+    Occupation.code == bindparam("q")))
+
+
+def _text_match(with_grams: bool, with_occupations: bool, sqlite: bool):
+    """Courses whose title contains `q` or whose occupation matches it.
+
+    Written as `id IN (union)` so that both databases start from the n-gram index and the
+    occupation index instead of testing every published course.
+    """
+    title = _contains(Course.title, bindparam("q_like"), sqlite)
+    by_occupation = Course.occupation_id.in_(bindparam("occupation_ids", expanding=True))
+    if not with_grams:  # too short for the index: the substring test alone
+        return or_(title, by_occupation) if with_occupations else title
+    found = (select(CourseSearchTerm.course_id)
+             .where(CourseSearchTerm.term.in_(bindparam("grams", expanding=True)))
+             .group_by(CourseSearchTerm.course_id)
+             .having(func.count(CourseSearchTerm.term) == _GRAM_COUNT)).subquery()
+    by_title = select(Course.id).join(found, found.c.course_id == Course.id).where(title)
+    if not with_occupations:
+        return Course.id.in_(by_title)
+    return Course.id.in_(union(by_title, select(Course.id).where(by_occupation)))
+
+
+MENU_COLUMNS = (Course.id, Course.title, Course.level, Course.mode, Course.required_hours,
+                Course.subsidised, Course.region_code, Course.fee_fen, Course.certificate_type,
+                Course.status, Occupation.code, Occupation.name_zh, Occupation.name_en,
+                Platform.id.label("platform_id"), Platform.name.label("platform_name"),
+                Institution.id.label("institution_id"),
+                Institution.name.label("institution_name"))
+
+
+def _menu_rows(courses):
+    """MENU_COLUMNS from `courses` (the table, or it joined to a ranked page of ids)."""
+    return (select(*MENU_COLUMNS).select_from(courses)
+            .join(Occupation, Course.occupation_id == Occupation.id)
+            .outerjoin(Platform, Course.platform_id == Platform.id)
+            .outerjoin(Institution, Course.institution_id == Institution.id))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a request uses (not their values): one prepared statement each."""
+
+    sqlite: bool
+    q: bool
+    grams: bool
+    occupations: bool  # q matches occupations
+    occupation: bool
+    level: bool
+    mode: bool
+    region: str | None
+    subsidised: bool
+
+
+def _conditions(shape: _Shape) -> list:
+    """WHERE clauses on `courses` alone: occupations are matched in a subquery on their tiny
+    table, so the menu query needs no join and can walk the (status, published_at) index."""
+    conditions = [Course.status == "published"]
+    if shape.q:
+        conditions.append(_text_match(shape.grams, shape.occupations, shape.sqlite))
+    if shape.occupation:
+        conditions.append(Course.occupation_id == select(Occupation.id).where(
+            Occupation.code == bindparam("occupation")).scalar_subquery())
+    if shape.level:
+        conditions.append(Course.level == bindparam("level"))
+    if shape.mode:
+        conditions.append(Course.mode == bindparam("mode"))
+    if shape.region:
+        conditions.append(_region_condition(shape.region))
+    if shape.subsidised:
+        conditions.append(Course.subsidised == bindparam("subsidised"))
+    return conditions
+
+
+@lru_cache(maxsize=128)
+def _statements(shape: _Shape):
+    """(count, page) statements for one shape. With `q` the page also carries the total."""
+    conditions = _conditions(shape)
+    count = select(func.count(Course.id)).where(*conditions)
+    if not shape.q:
+        page = (_menu_rows(Course).where(*conditions)
+                .order_by(Course.published_at.desc(), Course.id.desc())
+                .limit(_LIMIT).offset(_OFFSET))
+        return count, page
+    # A common word matches a thousand courses: rank their ids alone (a narrow top-N sort in
+    # the database, counted in the same pass, so the n-gram lookup runs once) and join the
+    # page's rows only to their occupation and provider. Relevance: 0 when the title starts
+    # with the words, 1 when it contains them, 2 for a course matched by its occupation alone.
+    score = case((_contains(Course.title, bindparam("q_prefix"), shape.sqlite), 0),
+                 (_contains(Course.title, bindparam("q_like"), shape.sqlite), 1),
+                 else_=2).label("score")
+    ranked = (select(Course.id, score, Course.published_at,
+                     func.count().over().label("total"))
+              .where(*conditions)
+              .order_by(score, Course.published_at.desc(), Course.id.desc())
+              .limit(_LIMIT).offset(_OFFSET)).subquery()
+    page = (_menu_rows(ranked.join(Course, Course.id == ranked.c.id))
+            .add_columns(ranked.c.total)
+            .order_by(ranked.c.score, ranked.c.published_at.desc(), ranked.c.id.desc()))
+    return count, page
+
+
+def _shape_and_params(filters: MenuFilters, sqlite: bool) -> tuple[_Shape, dict]:
+    q = (filters.q or "").strip()
+    wanted = sorted(search.grams(q)) if q else []
+    params: dict = {}
+    if q:
+        params.update(q=q, q_like=f"%{q}%", q_prefix=f"{q}%", grams=wanted,
+                      gram_count=len(wanted))
+        params["occupation_ids"] = db.session.scalars(_MATCHING_OCCUPATIONS, params).all()
+    if filters.occupation:
+        params["occupation"] = filters.occupation
+    if filters.level:
+        params["level"] = filters.level
+    if filters.mode:
+        params["mode"] = filters.mode
+    if filters.region:
+        params.update(_region_params(filters.region))
+    if filters.subsidised is not None:
+        params["subsidised"] = filters.subsidised
+    shape = _Shape(sqlite=sqlite, q=bool(q), grams=bool(wanted),
+                   occupations=bool(params.get("occupation_ids")),
+                   occupation=bool(filters.occupation), level=bool(filters.level),
+                   mode=bool(filters.mode),
+                   region=_region_kind(filters.region) if filters.region else None,
+                   subsidised=filters.subsidised is not None)
+    return shape, params
+
+
+def menu_item(row, locale: str) -> dict:
+    """The API's menu item shape, from one MENU_COLUMNS row."""
+    if row.platform_id is not None:
+        provider = {"kind": "platform", "id": row.platform_id, "name": row.platform_name}
+    elif row.institution_id is not None:
+        provider = {"kind": "institution", "id": row.institution_id,
+                    "name": row.institution_name}
+    else:
+        provider = None
+    return {
+        "id": row.id, "title": row.title,
+        "occupation": {"code": row.code, "name_zh": row.name_zh, "name_en": row.name_en,
+                       "name": row.name_zh if locale.startswith("zh") else row.name_en},
+        "level": row.level, "mode": row.mode, "required_hours": row.required_hours,
+        "provider": provider, "subsidised": row.subsidised, "region_code": row.region_code,
+        "fee_fen": row.fee_fen, "certificate_type": row.certificate_type, "status": row.status,
+    }
+
+
+def menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> dict:
+    """One page of published courses matching the filters, with the total: by relevance when
+    `q` is given, newest first otherwise (and among equally relevant courses)."""
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    shape, params = _shape_and_params(filters, sqlite)
+    count, page_rows = _statements(shape)
+    rows = db.session.execute(page_rows, {**params, "limit": per_page,
+                                          "offset": (page - 1) * per_page}).all()
+    if shape.q and rows:
+        total = rows[0].total
+    else:  # without q, or past the last page: count
+        total = db.session.scalar(count, params)
+    return {"items": [menu_item(row, locale) for row in rows], "total": total, "page": page,
+            "per_page": per_page}
