@@ -3,12 +3,12 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
-from functools import wraps
+from functools import cache, wraps
 
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, bindparam, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 
@@ -72,6 +72,14 @@ def bearer_token() -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
+@cache
+def _token_with_user():
+    """Built once, on first use (the User mapper belongs to a feature core does not import):
+    every API request runs it, the user in the same statement."""
+    return (select(ApiToken).options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def current_api_user():
     """The caller of an API request: a bearer token, or the page session (then CSRF applies)."""
     if "api_user" in g:
@@ -79,9 +87,7 @@ def current_api_user():
     user = None
     token = bearer_token()
     if token:
-        # the user in the same statement: every API request pays for this lookup
-        row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
-                                .where(ApiToken.token_hash == _hash(token)))
+        row = db.session.scalar(_token_with_user(), {"token_hash": _hash(token)})
         if row and row.revoked_at is None and row.expires_at > now_utc() and row.user.active:
             user = row.user
     elif current_user.is_authenticated:

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from core import regions
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
@@ -21,10 +22,28 @@ occupation_choices = service.occupation_choices
 
 
 
+def _region_choices(asked: str) -> list[tuple[str, str]]:
+    """Anywhere; a trainee's own district, city and province; every province; and the code
+    asked for (a shared link may name any district)."""
+    own = []
+    profile = getattr(current_user, "profile", None) if current_user.is_authenticated else None
+    if profile is not None:
+        code, city = profile.region_code, profile.region_code[:4] + "00"
+        own = [(code, _("Where I live: %(region)s", region=regions.full_name(code)))]
+        if city != code:
+            own.append((city, regions.full_name(city)))
+    provinces = [(c, n) for c, n in regions.children() if c not in dict(own)]
+    found = [("", _("Anywhere"))] + own + provinces
+    if asked and asked not in dict(found):
+        found.append((asked, regions.full_name(asked)))
+    return found
+
+
 @bp.get("/menu")
 def menu():
     form = MenuSearchForm(request.args)
     form.occupation.choices = occupation_choices(_("Any occupation"))
+    form.region.choices = _region_choices(request.args.get("region", ""))
     if request.args and not form.validate():
         return render_template("courses/menu.html", form=form, page=None), 422
     filters = service.MenuFilters(

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, null, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, signals
@@ -254,6 +254,29 @@ def _closed(deadline: datetime) -> Conflict:
                     code="attempt_closed", extra={"deadline": deadline.isoformat()})
 
 
+# The autosave's two statements, built once (building them cost more than running them):
+# the values travel as bound parameters.
+_SAVE_READ = (
+    select(Attempt.trainee_id, Attempt.status, Attempt.deadline, AttemptItem.answer,
+           AttemptItem.saved_at, Question.type, Question.points, Question.options,
+           Question.answers, Question.partial_credit)
+    .select_from(Attempt)
+    .outerjoin(AttemptItem, (AttemptItem.attempt_id == Attempt.id)
+               & (AttemptItem.question_id == bindparam("question_id")))
+    .outerjoin(Question, Question.id == AttemptItem.question_id)
+    .where(Attempt.id == bindparam("attempt_id")))
+_SAVE_READ_LOCKED = _SAVE_READ.with_for_update(of=Attempt)
+_items = AttemptItem.__table__
+_SAVE_WRITE = (
+    update(_items)
+    .where(_items.c.attempt_id == bindparam("the_attempt"),  # column names are taken:
+           _items.c.question_id == bindparam("the_question"),  # they name the SET values
+           select(Attempt.id).where(
+               Attempt.id == bindparam("the_attempt"), Attempt.trainee_id == bindparam("owner"),
+               Attempt.status == "in_progress", Attempt.deadline > bindparam("now")).exists())
+    .values(answer=bindparam("new_answer"), saved_at=bindparam("now")))
+
+
 def save_answer(trainee, attempt_id: int, question_id: int, answer,
                 now: datetime | None = None) -> SavedAnswer:
     """Autosave one answer; the same request again changes nothing. After the deadline or
@@ -265,17 +288,8 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
     if sqlite:  # SQLite ignores FOR UPDATE: take the write lock before reading (see submit),
         _sqlite_write_lock(attempt_id)  # and read the clock after it, in commit order
     now = now or now_utc()
-    stmt = (select(Attempt.trainee_id, Attempt.status, Attempt.deadline, AttemptItem.answer,
-                   AttemptItem.saved_at, Question.type, Question.points, Question.options,
-                   Question.answers, Question.partial_credit)
-            .select_from(Attempt)
-            .outerjoin(AttemptItem, (AttemptItem.attempt_id == Attempt.id)
-                       & (AttemptItem.question_id == question_id))
-            .outerjoin(Question, Question.id == AttemptItem.question_id)
-            .where(Attempt.id == attempt_id))
-    if not sqlite:
-        stmt = stmt.with_for_update(of=Attempt)
-    row = db.session.execute(stmt).one_or_none()
+    keys = {"attempt_id": attempt_id, "question_id": question_id}
+    row = db.session.execute(_SAVE_READ if sqlite else _SAVE_READ_LOCKED, keys).one_or_none()
     if row is None:
         raise NotFound(_("No such attempt."))
     if row.trainee_id != trainee.id:
@@ -292,15 +306,9 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
         raise Invalid(str(exc), fields={"answer": [str(exc)]}) from exc
     if row.answer == value and row.saved_at is not None:
         return SavedAnswer(value, row.saved_at, row.deadline)
-    owned_and_open = select(Attempt.id).where(
-        Attempt.id == attempt_id, Attempt.trainee_id == trainee.id,
-        Attempt.status == "in_progress", Attempt.deadline > now).exists()
-    result = db.session.execute(
-        update(AttemptItem)
-        .where(AttemptItem.attempt_id == attempt_id, AttemptItem.question_id == question_id,
-               owned_and_open)
-        .values(answer=value if value is not None else null(), saved_at=now)
-        .execution_options(synchronize_session=False))
+    result = db.session.execute(_SAVE_WRITE, {
+        "the_attempt": attempt_id, "the_question": question_id, "owner": trainee.id,
+        "now": now, "new_answer": value})
     if result.rowcount != 1:  # submitted or expired between the read and the write
         raise _closed(row.deadline)
     # Objects this session already holds must not serve a stale answer.

@@ -26,7 +26,7 @@ MUTANTS = [
     # removes both.
     ("exam answer deadline removed", "exams/attempts.py",
      ('if row.status != "in_progress" or now >= row.deadline:',
-      'Attempt.status == "in_progress", Attempt.deadline > now).exists()'),
+      'Attempt.status == "in_progress", Attempt.deadline > bindparam("now")).exists()'),
      ('if row.status != "in_progress":',
       'Attempt.status == "in_progress").exists()'), ["tests/exams/test_autosave.py"]),
 ]

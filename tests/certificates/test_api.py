@@ -187,6 +187,46 @@ def test_uploaded_pdf_authentic_altered_unknown(client, trainee, certificate):
     assert missing.status_code == 422
 
 
+def test_forged_pdfs_built_from_a_genuine_one_read_altered(client, trainee, certificate):
+    """What a forger can do with a genuine PDF short of flipping bytes: add an incremental
+    update (new text over the page), re-save it with another writer, or copy its signed
+    attachment into a blank page. None are the bytes we issued, all name our serial."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import FreeText
+
+    from certificates.pdf import ATTACHMENT_NAME
+
+    genuine = client.get(f"/api/v1/certificates/{certificate.serial}/pdf",
+                         headers=api_headers(client, trainee)).data
+    assert _upload(client, genuine).get_json()["result"] == "authentic"
+
+    incremental = PdfWriter(io.BytesIO(genuine), incremental=True)
+    incremental.add_metadata({"/Title": "升级为高级技师"})
+    incremental.add_annotation(0, FreeText(text="高级技师（一级）", rect=(50, 400, 400, 440)))
+    updated = io.BytesIO()
+    incremental.write(updated)
+    assert updated.getvalue().startswith(genuine)  # the original bytes, plus an update
+
+    resaved = io.BytesIO()
+    PdfWriter(clone_from=PdfReader(io.BytesIO(genuine))).write(resaved)
+
+    carrier = PdfWriter()
+    carrier.add_blank_page(595, 842)
+    carrier.add_attachment(ATTACHMENT_NAME,
+                           PdfReader(io.BytesIO(genuine)).attachments[ATTACHMENT_NAME][0])
+    copied = io.BytesIO()
+    carrier.write(copied)
+
+    for label, forged in [("incremental update", updated.getvalue()),
+                          ("re-saved", resaved.getvalue()),
+                          ("blank page with the genuine attachment", copied.getvalue())]:
+        response = _upload(client, forged)
+        body = response.get_json()
+        assert response.status_code == 200, label
+        assert body["result"] == "altered" and body["serial"] == certificate.serial, label
+        assert body["status"] == "valid", label  # the certificate is; this file is not it
+
+
 def test_verification_is_rate_limited(database_url, instance_dir, certificate):
     """A dedicated app with rate limits on (the suite runs with them off)."""
     from core.extensions import limiter

@@ -20,6 +20,25 @@ def test_menu_page_searches_in_chinese(client, instructor):
     assert "共找到 1 门课程" in page
 
 
+def test_menu_region_is_chosen_by_name_with_the_trainees_own_first(client, trainee, instructor):
+    """Nobody knows division codes: the filter lists names, the trainee's district and city
+    first, and a course page names its region."""
+    near = factories.make_course(instructor, title="平湖箱包订单班", region_code="330482")
+    factories.make_course(instructor, title="郴州养老护理班", region_code="431000")
+    login(client, trainee)  # lives in 330482
+    page = client.get("/menu").get_data(as_text=True)
+    assert '<select id="region" name="region">' in page
+    assert page.index("我所在地：浙江省 嘉兴市 平湖市") < page.index(">浙江省 嘉兴市<") \
+        < page.index(">北京市<")
+    page = client.get("/menu?region=330482").get_data(as_text=True)
+    assert "平湖箱包订单班" in page and "郴州养老护理班" not in page
+    assert '<option selected value="330482">' in page
+    shared = client.get("/menu?region=431021").get_data(as_text=True)  # a link to a district
+    assert "湖南省 郴州市 桂阳县" in shared and "郴州养老护理班" in shared
+    detail = client.get(f"/courses/{near.id}").get_data(as_text=True)
+    assert "浙江省 嘉兴市 平湖市" in detail and ">330482<" not in detail
+
+
 def test_menu_page_bad_filter_is_422(client):
     assert client.get("/menu?level=9").status_code == 422
 
