@@ -23,8 +23,8 @@ occupation_choices = service.occupation_choices
 
 
 def _region_choices(asked: str) -> list[tuple[str, str]]:
-    """Anywhere; a trainee's own district, city and province; every province; and the code
-    asked for (a shared link may name any district)."""
+    """Anywhere; a trainee's own district and city; every province; and the code asked for
+    (a shared link may name any district)."""
     own = []
     profile = getattr(current_user, "profile", None) if current_user.is_authenticated else None
     if profile is not None:
