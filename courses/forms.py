@@ -29,8 +29,8 @@ class MenuSearchForm(FlaskForm):
                         choices=choices([("", _l("Any level"))] + list(LEVELS.items())))
     mode = SelectField(_l("Mode"), validators=[Optional()],
                        choices=choices([("", _l("Any mode"))] + list(MODES.items())))
-    # A choice of names (the view fills it: the trainee's own district, city and province
-    # first, then every province); the value sent is still the 6-digit code.
+    # A choice of names (the view fills it: the trainee's own district and city first, then
+    # every province); the value sent is still the 6-digit code.
     region = SelectField(_l("Region"), validators=[Optional(), Regexp(r"^\d{6}$")])
     subsidised = SelectField(_l("Subsidy"), validators=[Optional()], choices=choices([
         ("", _l("All courses")), ("1", _l("Subsidised only")), ("0", _l("Not subsidised"))]))

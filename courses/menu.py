@@ -13,7 +13,7 @@ from sqlalchemy import Integer, bindparam, case, func, or_, select, union
 
 from core.extensions import db
 from courses import search
-from courses.models import Course, CourseSearchTerm, Institution, Occupation, Platform
+from courses.models import Course, Institution, Occupation, Platform
 
 
 @dataclass
@@ -26,43 +26,38 @@ class MenuFilters:
     subsidised: bool | None = None
 
 
-def region_clause(column, region: str):
-    """Courses a trainee of `region` can take: those inside it (a province or city code covers
-    its districts) and those offered for the whole city or province it belongs to."""
-    province, city = region[:2] + "0000", region[:4] + "00"
-    if region == province:
-        return column.like(region[:2] + "%")
-    if region == city:
-        return or_(column.like(region[:4] + "%"), column == province)
-    return column.in_([region, city, province])
-
-
 def _region_kind(region: str) -> str:
     if region == region[:2] + "0000":
         return "province"
     return "city" if region == region[:4] + "00" else "district"
 
 
-def _region_params(region: str) -> dict:
+def _region_values(region: str) -> dict:
     return {"region_province_like": region[:2] + "%", "region_city_like": region[:4] + "%",
             "region_province": region[:2] + "0000", "region_city": region[:4] + "00",
             "region": region}
 
 
-def _region_condition(kind: str):
-    """region_clause with bound parameters, for one kind of region code."""
-    column = Course.region_code
+def _region_test(column, kind: str, v: dict):
+    """Courses a trainee of a region can take: those inside it (a province or city code covers
+    its districts) and those offered for the whole city or province it belongs to. `v` holds
+    _region_values, as literals or as bound parameters of those names."""
     if kind == "province":
-        return column.like(bindparam("region_province_like"))
+        return column.like(v["region_province_like"])
     if kind == "city":
-        return or_(column.like(bindparam("region_city_like")),
-                   column == bindparam("region_province"))
-    return column.in_([bindparam("region"), bindparam("region_city"),
-                       bindparam("region_province")])
+        return or_(column.like(v["region_city_like"]), column == v["region_province"])
+    return column.in_([v["region"], v["region_city"], v["region_province"]])
+
+
+def region_clause(column, region: str):
+    """_region_test with the values of `region` written in (reports use it)."""
+    return _region_test(column, _region_kind(region), _region_values(region))
+
+
+_REGION_BINDS = {name: bindparam(name) for name in _region_values("000000")}
 
 
 _LIMIT, _OFFSET = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
-_GRAM_COUNT = bindparam("gram_count", type_=Integer)
 
 
 def _contains(column, pattern, sqlite: bool):
@@ -88,10 +83,7 @@ def _text_match(with_grams: bool, with_occupations: bool, sqlite: bool):
     by_occupation = Course.occupation_id.in_(bindparam("occupation_ids", expanding=True))
     if not with_grams:  # too short for the index: the substring test alone
         return or_(title, by_occupation) if with_occupations else title
-    found = (select(CourseSearchTerm.course_id)
-             .where(CourseSearchTerm.term.in_(bindparam("grams", expanding=True)))
-             .group_by(CourseSearchTerm.course_id)
-             .having(func.count(CourseSearchTerm.term) == _GRAM_COUNT)).subquery()
+    found = search.candidates().subquery()
     by_title = select(Course.id).join(found, found.c.course_id == Course.id).where(title)
     if not with_occupations:
         return Course.id.in_(by_title)
@@ -130,8 +122,9 @@ class _Shape:
 
 
 def _conditions(shape: _Shape) -> list:
-    """WHERE clauses on `courses` alone: occupations are matched in a subquery on their tiny
-    table, so the menu query needs no join and can walk the (status, published_at) index."""
+    """WHERE clauses on `courses` alone (occupations as ids looked up first or as a subquery on
+    their tiny table), so the menu query needs no join and can walk the (status, published_at)
+    index."""
     conditions = [Course.status == "published"]
     if shape.q:
         conditions.append(_text_match(shape.grams, shape.occupations, shape.sqlite))
@@ -143,7 +136,7 @@ def _conditions(shape: _Shape) -> list:
     if shape.mode:
         conditions.append(Course.mode == bindparam("mode"))
     if shape.region:
-        conditions.append(_region_condition(shape.region))
+        conditions.append(_region_test(Course.region_code, shape.region, _REGION_BINDS))
     if shape.subsidised:
         conditions.append(Course.subsidised == bindparam("subsidised"))
     return conditions
@@ -179,11 +172,9 @@ def _statements(shape: _Shape):
 
 def _shape_and_params(filters: MenuFilters, sqlite: bool) -> tuple[_Shape, dict]:
     q = (filters.q or "").strip()
-    wanted = sorted(search.grams(q)) if q else []
     params: dict = {}
     if q:
-        params.update(q=q, q_like=f"%{q}%", q_prefix=f"{q}%", grams=wanted,
-                      gram_count=len(wanted))
+        params.update(q=q, q_like=f"%{q}%", q_prefix=f"{q}%", **search.candidate_params(q))
         params["occupation_ids"] = db.session.scalars(_MATCHING_OCCUPATIONS, params).all()
     if filters.occupation:
         params["occupation"] = filters.occupation
@@ -192,10 +183,10 @@ def _shape_and_params(filters: MenuFilters, sqlite: bool) -> tuple[_Shape, dict]
     if filters.mode:
         params["mode"] = filters.mode
     if filters.region:
-        params.update(_region_params(filters.region))
+        params.update(_region_values(filters.region))
     if filters.subsidised is not None:
         params["subsidised"] = filters.subsidised
-    shape = _Shape(sqlite=sqlite, q=bool(q), grams=bool(wanted),
+    shape = _Shape(sqlite=sqlite, q=bool(q), grams=bool(params.get("grams")),
                    occupations=bool(params.get("occupation_ids")),
                    occupation=bool(filters.occupation), level=bool(filters.level),
                    mode=bool(filters.mode),

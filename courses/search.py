@@ -10,8 +10,9 @@ character, two Latin letters) falls back to the substring test alone.
 """
 
 import re
+from functools import cache
 
-from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy import Integer, bindparam, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from core.extensions import db
@@ -32,15 +33,21 @@ def grams(text: str) -> set[str]:
     return found
 
 
-def candidates(query: str):
-    """A subquery of course ids having every gram of `query`, or None (no gram to look up)."""
+def candidate_params(query: str) -> dict:
+    """The bound values of candidates() for `query`; its `grams` is empty when the query is too
+    short to have one (then the index cannot help)."""
     wanted = sorted(grams(query))
-    if not wanted:
-        return None
+    return {"grams": wanted, "gram_count": len(wanted)}
+
+
+@cache
+def candidates():
+    """Course ids having every gram of the query (candidate_params), built once: the values
+    are bound parameters."""
     return (select(CourseSearchTerm.course_id)
-            .where(CourseSearchTerm.term.in_(wanted))
+            .where(CourseSearchTerm.term.in_(bindparam("grams", expanding=True)))
             .group_by(CourseSearchTerm.course_id)
-            .having(func.count(CourseSearchTerm.term) == len(wanted)))
+            .having(func.count(CourseSearchTerm.term) == bindparam("gram_count", type_=Integer)))
 
 
 def reindex(connection, titles: dict[int, str]) -> None:

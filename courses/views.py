@@ -32,7 +32,8 @@ def _region_choices(asked: str) -> list[tuple[str, str]]:
         own = [(code, _("Where I live: %(region)s", region=regions.full_name(code)))]
         if city != code:
             own.append((city, regions.full_name(city)))
-    provinces = [(c, n) for c, n in regions.children() if c not in dict(own)]
+    listed = dict(own)
+    provinces = [(c, n) for c, n in regions.children() if c not in listed]
     found = [("", _("Anywhere"))] + own + provinces
     if asked and asked not in dict(found):
         found.append((asked, regions.full_name(asked)))

@@ -262,15 +262,15 @@ _SAVE_READ = (
            Question.answers, Question.partial_credit)
     .select_from(Attempt)
     .outerjoin(AttemptItem, (AttemptItem.attempt_id == Attempt.id)
-               & (AttemptItem.question_id == bindparam("question_id")))
+               & (AttemptItem.question_id == bindparam("the_question")))
     .outerjoin(Question, Question.id == AttemptItem.question_id)
-    .where(Attempt.id == bindparam("attempt_id")))
+    .where(Attempt.id == bindparam("the_attempt")))
 _SAVE_READ_LOCKED = _SAVE_READ.with_for_update(of=Attempt)
 _items = AttemptItem.__table__
 _SAVE_WRITE = (
     update(_items)
-    .where(_items.c.attempt_id == bindparam("the_attempt"),  # column names are taken:
-           _items.c.question_id == bindparam("the_question"),  # they name the SET values
+    .where(_items.c.attempt_id == bindparam("the_attempt"),  # not "attempt_id": an UPDATE
+           _items.c.question_id == bindparam("the_question"),  # keeps column names for SET
            select(Attempt.id).where(
                Attempt.id == bindparam("the_attempt"), Attempt.trainee_id == bindparam("owner"),
                Attempt.status == "in_progress", Attempt.deadline > bindparam("now")).exists())
@@ -288,7 +288,7 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
     if sqlite:  # SQLite ignores FOR UPDATE: take the write lock before reading (see submit),
         _sqlite_write_lock(attempt_id)  # and read the clock after it, in commit order
     now = now or now_utc()
-    keys = {"attempt_id": attempt_id, "question_id": question_id}
+    keys = {"the_attempt": attempt_id, "the_question": question_id}
     row = db.session.execute(_SAVE_READ if sqlite else _SAVE_READ_LOCKED, keys).one_or_none()
     if row is None:
         raise NotFound(_("No such attempt."))
@@ -306,9 +306,8 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
         raise Invalid(str(exc), fields={"answer": [str(exc)]}) from exc
     if row.answer == value and row.saved_at is not None:
         return SavedAnswer(value, row.saved_at, row.deadline)
-    result = db.session.execute(_SAVE_WRITE, {
-        "the_attempt": attempt_id, "the_question": question_id, "owner": trainee.id,
-        "now": now, "new_answer": value})
+    result = db.session.execute(_SAVE_WRITE, {**keys, "owner": trainee.id, "now": now,
+                                              "new_answer": value})
     if result.rowcount != 1:  # submitted or expired between the read and the write
         raise _closed(row.deadline)
     # Objects this session already holds must not serve a stale answer.
