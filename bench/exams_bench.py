@@ -33,6 +33,7 @@ from core.cli import refresh_planner_statistics
 from core.extensions import db
 from core.timeutil import now_utc
 from accounts.models import User
+from attendance import summary_store
 from attendance.models import OfflineCheckin, OfflineSession
 from courses.models import Enrolment
 from exams import service
@@ -79,6 +80,10 @@ with app.app_context():
                                       checked_in_at=session.starts_at,
                                       checked_out_at=session.ends_at))
         tokens.append(issue_token(user)[0])
+    db.session.commit()
+    # The check-ins were inserted directly, past the service that keeps each trainee's stored
+    # attendance summary up to date as evidence arrives: store them as that service would.
+    summary_store.rebuild([course.id])
     db.session.commit()
     refresh_planner_statistics()  # as autovacuum would before exam day
     print(json.dumps({"exam_id": exam.id, "burst_exam_id": burst.id, "tokens": tokens}))

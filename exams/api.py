@@ -12,7 +12,7 @@ from core.extensions import db
 from core.openapi import file_response
 from core.timeutil import iso, now_utc
 from courses import service as courses
-from exams import analysis, attempts, review, service
+from exams import analysis, attempts, autosave, papers, review, service
 from exams.models import Attempt, Exam
 from exams.schemas import (
     AnswerInSchema,
@@ -69,11 +69,12 @@ def result_payload(attempt: Attempt, viewer, with_review: bool = True) -> dict:
     return data
 
 
-def paper_payload(attempt: Attempt) -> dict:
+def paper_payload(attempt: Attempt, shown: tuple[list, dict] | None = None) -> dict:
+    questions, answers = shown or papers.shown(attempt)
     return {"attempt_id": attempt.id, "exam_id": attempt.exam_id, "number": attempt.number,
             "status": attempt.status, "started_at": iso(attempt.started_at),
             "deadline": iso(attempt.deadline), "server_time": iso(now_utc()),
-            "questions": attempts.paper(attempt), "answers": attempts.saved_answers(attempt)}
+            "questions": questions, "answers": answers}
 
 
 @blp.route("/courses/<int:course_id>/exams", methods=["POST"])
@@ -141,7 +142,8 @@ def start_attempt(exam_id):
     no_attempts_left. The paper carries no answers; the deadline is the server's."""
     user = current_api_user()
     exam = service.get_exam(exam_id)
-    return paper_payload(attempts.start_attempt(user, exam))
+    attempt, questions = attempts.start_attempt(user, exam)
+    return paper_payload(attempt, (questions, {}))
 
 
 @blp.route("/exams/<int:exam_id>/attempts", methods=["GET"])
@@ -208,7 +210,7 @@ def save_answer(args, attempt_id, question_id):
     attempt_closed."""
     user = current_api_user()
     try:
-        saved = attempts.save_answer(user, attempt_id, question_id, args["answer"])
+        saved = autosave.save_answer(user, attempt_id, question_id, args["answer"])
     except Conflict as error:
         if error.code == "attempt_closed":
             _finalise_expired(attempt_id)

@@ -1,14 +1,15 @@
-"""Attempts: start (attendance gate, one open attempt), autosave, submit, expiry, practical
-scoring, regrading. The server's clock decides; the paper never carries the key."""
+"""Attempts: start (attendance gate, one open attempt), submit, expiry, practical scoring,
+regrading. The server's clock decides; the paper never carries the key. The paper itself is
+in `papers`, the autosave in `autosave`."""
 
-import random
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core import audit, signals
 from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -16,19 +17,10 @@ from core.extensions import db
 from core.timeutil import now_utc
 from courses import lifecycle, providers
 from courses import service as courses
-from exams import service
-from exams.grading import TYPES, AnswerError, Key, key_of, score_percent
+from exams import papers, service
+from exams.autosave import sqlite_write_lock
+from exams.grading import TYPES, AnswerError, key_of, score_percent
 from exams.models import Attempt, AttemptItem, Exam, Question
-
-_rng = random.SystemRandom()
-
-
-class SavedAnswer(NamedTuple):
-    """What an autosave stored (the API echoes it)."""
-
-    answer: object
-    saved_at: datetime
-    deadline: datetime
 
 
 def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
@@ -36,9 +28,10 @@ def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
     attempt run one after another (PostgreSQL: FOR UPDATE; SQLite: the database write lock)."""
     if lock:
         if db.session.get_bind().dialect.name == "sqlite":
-            _sqlite_write_lock(attempt_id)
-        attempt = db.session.get(Attempt, attempt_id, with_for_update=True,
-                                 populate_existing=True)
+            sqlite_write_lock(attempt_id)
+        # Its exam in the same statement (every caller reads it); only the attempt is locked.
+        attempt = db.session.get(Attempt, attempt_id, with_for_update={"of": Attempt},
+                                 populate_existing=True, options=[_with_exam()])
     else:
         attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
@@ -46,12 +39,9 @@ def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
     return attempt
 
 
-def _sqlite_write_lock(attempt_id: int) -> None:
-    """SQLite ignores FOR UPDATE: a no-op write takes the database's write lock now, before the
-    attempt is read, so a parallel save or submit waits (busy_timeout) and then reads what this
-    one committed. Without it 50 parallel submits graded up to 15 times."""
-    table = Attempt.__table__
-    db.session.execute(update(table).where(table.c.id == attempt_id).values(id=table.c.id))
+@cache
+def _with_exam():
+    return joinedload(Attempt.exam, innerjoin=True)
 
 
 def require_owner(attempt: Attempt, user) -> None:
@@ -93,34 +83,10 @@ def check_eligible(exam: Exam, trainee) -> dict:
     return summary
 
 
-def draw_paper(exam: Exam) -> list[Question]:
-    """Questions for one attempt, at random per blueprint entry, without repeats. The draw
-    reads only ids, types and tags of the bank's current questions (one query), then loads
-    the questions picked (one query): a bank of thousands costs the same as a bank of 20."""
-    candidates = db.session.execute(select(Question.id, Question.type, Question.tags).where(
-        Question.bank_id == exam.bank_id, Question.current.is_(True))
-        .order_by(Question.id)).all()
-    picked_ids: list[int] = []
-    taken: set[int] = set()
-    for entry in exam.blueprint:
-        pool = [qid for qid, kind, tags in candidates
-                if qid not in taken and (not entry.get("type") or kind == entry["type"])
-                and (not entry.get("tag") or entry["tag"] in (tags or []))]
-        if len(pool) < entry["count"]:
-            raise Conflict(_("The question bank no longer has enough questions for this exam; "
-                             "tell the instructor."), code="bank_too_small")
-        picked = _rng.sample(pool, entry["count"])
-        taken.update(picked)
-        picked_ids.extend(picked)
-    if exam.shuffle_questions:
-        _rng.shuffle(picked_ids)
-    by_id = {q.id: q for q in db.session.scalars(select(Question).where(
-        Question.id.in_(picked_ids)))} if picked_ids else {}
-    return [by_id[qid] for qid in picked_ids]
-
-
-def start_attempt(trainee, exam: Exam, now: datetime | None = None) -> Attempt:
-    """Start an attempt: eligibility, window, attempt count; the deadline is fixed here."""
+def start_attempt(trainee, exam: Exam, now: datetime | None = None
+                  ) -> tuple[Attempt, list[dict]]:
+    """Start an attempt: eligibility, window, attempt count; the deadline is fixed here.
+    Returns the attempt and its paper as the browser gets it."""
     now = now or now_utc()
     providers.require_approved(exam.course)
     check_eligible(exam, trainee)
@@ -147,7 +113,7 @@ def start_attempt(trainee, exam: Exam, now: datetime | None = None) -> Attempt:
     deadline = min(now + timedelta(minutes=minutes), exam.closes_at)
     attempt = Attempt(exam_id=exam.id, trainee_id=trainee.id, number=used + 1,
                       status="in_progress", started_at=now, deadline=deadline)
-    questions = draw_paper(exam)
+    questions = papers.draw(exam)
     attempt.theory_max = sum(q.points for q in questions)
     db.session.add(attempt)
     try:
@@ -156,46 +122,16 @@ def start_attempt(trainee, exam: Exam, now: datetime | None = None) -> Attempt:
         db.session.rollback()
         raise Conflict(_("You already have an attempt in progress."),
                        code="attempt_open") from exc
-    rows = []
-    for position, question in enumerate(questions, start=1):
-        order = [o["id"] for o in question.options]
-        if exam.shuffle_options:
-            _rng.shuffle(order)
-        rows.append({"attempt_id": attempt.id, "question_id": question.id,
-                     "position": position, "option_order": order})
-    # The whole paper in one multi-row INSERT; the items are read back with their questions
-    # (one query) when the paper is shown.
-    db.session.execute(insert(AttemptItem), rows)
+    shown = papers.lay_out(attempt, exam, questions)
     audit.record(trainee, "attempt.started", attempt, after={
         "exam_id": exam.id, "number": attempt.number, "deadline": deadline,
         "questions": [q.id for q in questions]})
-    return attempt
+    return attempt, shown
 
 
 def paper(attempt: Attempt) -> list[dict]:
     """What the browser gets: text and options in this attempt's order; never the key."""
-    out = []
-    for item in attempt.items:
-        question = item.question
-        by_id = {o["id"]: o for o in question.options}
-        out.append({"id": question.id, "position": item.position, "type": question.type,
-                    "text": question.text, "points": question.points,
-                    "options": [{"id": oid, "text": by_id[oid]["text"]}
-                                for oid in item.option_order if oid in by_id]})
-    return out
-
-
-def saved_answers(attempt: Attempt) -> dict[str, object]:
-    return {str(item.question_id): item.answer for item in attempt.items
-            if item.answer is not None}
-
-
-def _grade_items(attempt: Attempt) -> float:
-    total = 0.0
-    for item in attempt.items:
-        item.points_awarded = TYPES[item.question.type].grade(key_of(item.question), item.answer)
-        total += item.points_awarded
-    return round(total, 4)
+    return papers.shown(attempt)[0]
 
 
 def _result(attempt: Attempt) -> None:
@@ -221,11 +157,12 @@ def _announce_pass(attempt: Attempt, actor) -> None:
 
 def finalise(attempt: Attempt, actor, now: datetime, by: str) -> Attempt:
     """Grade the theory part with what was saved; complete it unless practical is pending."""
-    attempt.theory_points = _grade_items(attempt)
+    exam = attempt.exam  # read before any change, so the attempt is written in one UPDATE
+    attempt.theory_points, answered = papers.grade(attempt)
     attempt.theory_score = score_percent(attempt.theory_points, attempt.theory_max)
     attempt.submitted_at = min(now, attempt.deadline)
     attempt.submitted_by = by
-    if attempt.exam.has_practical and attempt.practical_score is None:
+    if exam.has_practical and attempt.practical_score is None:
         attempt.status = "awaiting_practical"
     else:
         attempt.status = "completed"
@@ -234,7 +171,7 @@ def finalise(attempt: Attempt, actor, now: datetime, by: str) -> Attempt:
     audit.record(actor, "attempt.submitted" if by == "trainee" else "attempt.expired", attempt,
                  before={"status": "in_progress"},
                  after={"status": attempt.status, "theory_score": attempt.theory_score,
-                        "passed": attempt.passed, "answered": len(saved_answers(attempt))})
+                        "passed": attempt.passed, "answered": answered})
     if attempt.passed:
         _announce_pass(attempt, actor)
     return attempt
@@ -247,75 +184,6 @@ def expire_if_due(attempt: Attempt | None, now: datetime | None = None) -> bool:
         return False
     finalise(attempt, None, now, by="timeout")
     return True
-
-
-def _closed(deadline: datetime) -> Conflict:
-    return Conflict(_("Time is up: this attempt is closed and no longer accepts answers."),
-                    code="attempt_closed", extra={"deadline": deadline.isoformat()})
-
-
-# The autosave's two statements, built once (building them cost more than running them):
-# the values travel as bound parameters.
-_SAVE_READ = (
-    select(Attempt.trainee_id, Attempt.status, Attempt.deadline, AttemptItem.answer,
-           AttemptItem.saved_at, Question.type, Question.points, Question.options,
-           Question.answers, Question.partial_credit)
-    .select_from(Attempt)
-    .outerjoin(AttemptItem, (AttemptItem.attempt_id == Attempt.id)
-               & (AttemptItem.question_id == bindparam("the_question")))
-    .outerjoin(Question, Question.id == AttemptItem.question_id)
-    .where(Attempt.id == bindparam("the_attempt")))
-_SAVE_READ_LOCKED = _SAVE_READ.with_for_update(of=Attempt)
-_items = AttemptItem.__table__
-_SAVE_WRITE = (
-    update(_items)
-    .where(_items.c.attempt_id == bindparam("the_attempt"),  # not "attempt_id": an UPDATE
-           _items.c.question_id == bindparam("the_question"),  # keeps column names for SET
-           select(Attempt.id).where(
-               Attempt.id == bindparam("the_attempt"), Attempt.trainee_id == bindparam("owner"),
-               Attempt.status == "in_progress", Attempt.deadline > bindparam("now")).exists())
-    .values(answer=bindparam("new_answer"), saved_at=bindparam("now")))
-
-
-def save_answer(trainee, attempt_id: int, question_id: int, answer,
-                now: datetime | None = None) -> SavedAnswer:
-    """Autosave one answer; the same request again changes nothing. After the deadline or
-    after submitting: 409 attempt_closed. The hottest path of an exam: one read (the item,
-    its question's key and the attempt, whose row it locks on PostgreSQL so a save and a
-    submit of one attempt run one after the other) and one UPDATE keyed by attempt and
-    question whose WHERE clause checks owner, status and deadline again."""
-    sqlite = db.engine.dialect.name == "sqlite"
-    if sqlite:  # SQLite ignores FOR UPDATE: take the write lock before reading (see submit),
-        _sqlite_write_lock(attempt_id)  # and read the clock after it, in commit order
-    now = now or now_utc()
-    keys = {"the_attempt": attempt_id, "the_question": question_id}
-    row = db.session.execute(_SAVE_READ if sqlite else _SAVE_READ_LOCKED, keys).one_or_none()
-    if row is None:
-        raise NotFound(_("No such attempt."))
-    if row.trainee_id != trainee.id:
-        raise Forbidden(_("This is not your attempt."))
-    if row.status != "in_progress" or now >= row.deadline:
-        raise _closed(row.deadline)
-    if row.type is None:
-        raise NotFound(_("This question is not on your paper."))
-    try:
-        value = TYPES[row.type].clean_answer(Key(type=row.type, points=row.points,
-                                                 options=row.options, answers=row.answers,
-                                                 partial_credit=row.partial_credit), answer)
-    except AnswerError as exc:
-        raise Invalid(str(exc), fields={"answer": [str(exc)]}) from exc
-    if row.answer == value and row.saved_at is not None:
-        return SavedAnswer(value, row.saved_at, row.deadline)
-    result = db.session.execute(_SAVE_WRITE, {**keys, "owner": trainee.id, "now": now,
-                                              "new_answer": value})
-    if result.rowcount != 1:  # submitted or expired between the read and the write
-        raise _closed(row.deadline)
-    # Objects this session already holds must not serve a stale answer.
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, AttemptItem) and obj.attempt_id == attempt_id \
-                and obj.question_id == question_id:
-            db.session.expire(obj)
-    return SavedAnswer(value, now, row.deadline)
 
 
 def carried_answers(attempt: Attempt, getlist) -> dict[str, object]:
@@ -463,7 +331,7 @@ def correct_key(user, question: Question, data: dict) -> list[Attempt]:
 
 def regrade(user, attempt: Attempt) -> Attempt:
     before = {"theory_score": attempt.theory_score, "passed": attempt.passed}
-    attempt.theory_points = _grade_items(attempt)
+    attempt.theory_points = papers.grade(attempt)[0]
     attempt.theory_score = score_percent(attempt.theory_points, attempt.theory_max)
     was_passed = attempt.passed
     _result(attempt)

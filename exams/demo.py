@@ -13,7 +13,7 @@ from core.errors import ServiceError
 from core.extensions import db
 from core.timeutil import now_utc
 from courses import service as courses
-from exams import attempts, service
+from exams import attempts, autosave, service
 
 S, M, TF, F = "single", "multiple", "true_false", "fill_in"
 QUESTIONS = [
@@ -116,9 +116,9 @@ def _attendance_for_demo():
 
 def sit(trainee, exam, started, mistakes: int):
     """A trainee sits `exam` from `started`, answering all but `mistakes` items right."""
-    attempt = attempts.start_attempt(trainee, exam, now=started)
+    attempt, _paper = attempts.start_attempt(trainee, exam, now=started)
     for n, item in enumerate(attempt.items):
-        attempts.save_answer(trainee, attempt.id, item.question_id,
+        autosave.save_answer(trainee, attempt.id, item.question_id,
                              _right(item, wrong=n < mistakes),
                              now=started + timedelta(minutes=1 + n))
     return attempts.submit(trainee, attempt.id, now=started + timedelta(minutes=25))

@@ -3,9 +3,11 @@
 Attempts, grading and scoring live in exams/attempts.py."""
 
 from datetime import datetime
+from functools import cache
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
 
 from accounts import scope
 from core import audit
@@ -354,10 +356,16 @@ def update_exam(user, exam: Exam, data: dict) -> Exam:
 
 
 def get_exam(exam_id: int) -> Exam:
-    exam = db.session.get(Exam, exam_id)
+    """The exam with its course in one statement (starting an attempt reads both)."""
+    exam = db.session.get(Exam, exam_id, options=[_with_course()])
     if exam is None:
         raise NotFound(_("No such exam."))
     return exam
+
+
+@cache
+def _with_course():
+    return joinedload(Exam.course, innerjoin=True)
 
 
 def require_examiner(exam: Exam, user) -> None:

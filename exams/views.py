@@ -11,7 +11,7 @@ from core.extensions import db
 from core.timeutil import iso, now_utc
 from courses import service as courses
 from courses.models import Enrolment
-from exams import attempts, review, service
+from exams import attempts, papers, review, service
 from exams.models import Exam
 
 bp = Blueprint("exams", __name__)
@@ -57,7 +57,7 @@ def exam_page(exam_id: int):
 def start(exam_id: int):
     exam = service.get_exam(exam_id)
     try:
-        attempt = attempts.start_attempt(current_user, exam)
+        attempt, _paper = attempts.start_attempt(current_user, exam)
     except ServiceError as error:
         if error.code == "attempt_open" and error.extra.get("attempt_id"):
             return redirect(url_for("exams.take", attempt_id=error.extra["attempt_id"]))
@@ -73,9 +73,9 @@ def take(attempt_id: int):
     attempts.require_owner(attempt, current_user)
     if attempts.expire_if_due(attempt) or attempt.status != "in_progress":
         return redirect(url_for("exams.result", attempt_id=attempt.id))
+    questions, answers = papers.shown(attempt)
     return render_template("exams/take.html", attempt=attempt, exam=attempt.exam,
-                           questions=attempts.paper(attempt),
-                           answers=attempts.saved_answers(attempt),
+                           questions=questions, answers=answers,
                            deadline=iso(attempt.deadline), server_time=iso(now_utc()))
 
 

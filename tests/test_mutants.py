@@ -24,7 +24,7 @@ MUTANTS = [
      'f.claim_on <= deadline, {"months"', 'True, {"months"', RULE_TESTS),
     # Saving checks the deadline twice (before the write and in the UPDATE's WHERE): the mutant
     # removes both.
-    ("exam answer deadline removed", "exams/attempts.py",
+    ("exam answer deadline removed", "exams/autosave.py",
      ('if row.status != "in_progress" or now >= row.deadline:',
       'Attempt.status == "in_progress", Attempt.deadline > bindparam("now")).exists()'),
      ('if row.status != "in_progress":',

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from core import signals
 from core.audit import AuditLog
 from core.extensions import db
-from exams.models import Attempt
+from exams.models import Attempt, AttemptItem
 from tests import factories
 from tests.exams.helpers import QUESTIONS, RUBRIC, correct_answer, setup_exam, wrong_answer
 
@@ -244,3 +244,33 @@ def test_no_new_attempt_after_passing(client, instructor, trainee):
     again = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "already_passed"
+
+
+def test_the_submit_response_reviews_the_grades_it_just_stored(client, instructor, trainee):
+    """Grades are written in one statement past the ORM: the review in the same response
+    and the database agree, per question, and the paper read back shows the saved answers."""
+    exam = setup_exam(instructor, trainee, max_attempts=2, review_on_submit="responses")
+    headers = factories.api_headers(client, trainee)
+    paper = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()
+    answers = {}
+    for i, question in enumerate(paper["questions"]):
+        given = (correct_answer if i % 2 == 0 else wrong_answer)(question)
+        saved = client.put(f"/api/v1/attempts/{paper['attempt_id']}/answers/{question['id']}",
+                           headers=headers, json={"answer": given})
+        assert saved.status_code == 200
+        answers[question["id"]] = saved.get_json()["answer"]  # as stored (normalised)
+    resumed = client.get(f"/api/v1/attempts/{paper['attempt_id']}", headers=headers).get_json()
+    assert resumed["questions"] == paper["questions"]  # the paper as first shown
+    assert resumed["answers"] == {str(q): a for q, a in answers.items()}
+    result = client.post(f"/api/v1/attempts/{paper['attempt_id']}/submit",
+                         headers=headers).get_json()
+    reviewed = {row["id"]: row["points_awarded"] for row in result["review"]}
+    stored = dict(db.session.execute(select(
+        AttemptItem.question_id, AttemptItem.points_awarded).where(
+        AttemptItem.attempt_id == paper["attempt_id"])).all())
+    assert reviewed == stored
+    correct = [q["id"] for i, q in enumerate(paper["questions"]) if i % 2 == 0]
+    assert all(stored[q] > 0 for q in correct)
+    assert all(stored[q["id"]] == 0 for i, q in enumerate(paper["questions"]) if i % 2)
+    assert result["theory_score"] == round(100 * sum(stored.values()) / sum(
+        q["points"] for q in paper["questions"]), 2)

@@ -1,0 +1,122 @@
+"""An attempt's paper: drawn per blueprint, read back for the browser, graded. These run for
+every candidate on exam day, so they read columns, not entities (building 16 questions and
+16 items as ORM objects cost more than the SQL), with statements built once."""
+
+import random
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, insert, select, update
+
+from core.errors import Conflict
+from core.extensions import db
+from exams.grading import TYPES, Key
+from exams.models import Attempt, AttemptItem, Exam, Question
+
+_rng = random.SystemRandom()
+
+_CANDIDATES = (select(Question.id, Question.type, Question.tags)
+               .where(Question.bank_id == bindparam("bank"), Question.current.is_(True))
+               .order_by(Question.id))
+_PICKED = (select(Question.id, Question.type, Question.text, Question.points, Question.options)
+           .where(Question.id.in_(bindparam("ids", expanding=True))))
+_SHOWN = (select(AttemptItem.question_id, AttemptItem.position, AttemptItem.option_order,
+                 AttemptItem.answer, Question.type, Question.text, Question.points,
+                 Question.options)
+          .join(Question, Question.id == AttemptItem.question_id)
+          .where(AttemptItem.attempt_id == bindparam("attempt"))
+          .order_by(AttemptItem.position))
+_TO_GRADE = (select(AttemptItem.id, AttemptItem.answer, Question.type, Question.points,
+                    Question.options, Question.answers, Question.partial_credit)
+             .join(Question, Question.id == AttemptItem.question_id)
+             .where(AttemptItem.attempt_id == bindparam("attempt")))
+_items = AttemptItem.__table__
+_AWARD = (update(_items).where(_items.c.id == bindparam("item"))
+          .values(points_awarded=bindparam("points")))
+
+
+def draw(exam: Exam) -> list:
+    """Questions for one attempt (id, type, text, points, options), at random per blueprint
+    entry, without repeats. The draw reads only ids, types and tags of the bank's current
+    questions, then the picked ones: a bank of thousands costs the same as a bank of 20."""
+    candidates = db.session.execute(_CANDIDATES, {"bank": exam.bank_id}).all()
+    picked_ids: list[int] = []
+    taken: set[int] = set()
+    for entry in exam.blueprint:
+        pool = [qid for qid, kind, tags in candidates
+                if qid not in taken and (not entry.get("type") or kind == entry["type"])
+                and (not entry.get("tag") or entry["tag"] in (tags or []))]
+        if len(pool) < entry["count"]:
+            raise Conflict(_("The question bank no longer has enough questions for this exam; "
+                             "tell the instructor."), code="bank_too_small")
+        picked = _rng.sample(pool, entry["count"])
+        taken.update(picked)
+        picked_ids.extend(picked)
+    if exam.shuffle_questions:
+        _rng.shuffle(picked_ids)
+    by_id = {row.id: row for row in db.session.execute(_PICKED, {"ids": picked_ids})} \
+        if picked_ids else {}
+    return [by_id[qid] for qid in picked_ids]
+
+
+def lay_out(attempt: Attempt, exam: Exam, questions: list) -> list[dict]:
+    """Store the drawn questions as the attempt's items (one multi-row INSERT), options in
+    this attempt's order, and return the paper as `shown` would read it back."""
+    rows, paper = [], []
+    for position, question in enumerate(questions, start=1):
+        order = [o["id"] for o in question.options]
+        if exam.shuffle_options:
+            _rng.shuffle(order)
+        rows.append({"attempt_id": attempt.id, "question_id": question.id,
+                     "position": position, "option_order": order})
+        paper.append(_as_shown(question.id, position, question, order))
+    db.session.execute(insert(AttemptItem), rows)
+    return paper
+
+
+def _as_shown(question_id: int, position: int, question, order: list[str]) -> dict:
+    by_id = {o["id"]: o for o in question.options}
+    return {"id": question_id, "position": position, "type": question.type,
+            "text": question.text, "points": question.points,
+            "options": [{"id": oid, "text": by_id[oid]["text"]} for oid in order if oid in by_id]}
+
+
+def shown(attempt: Attempt) -> tuple[list[dict], dict[str, object]]:
+    """What the browser gets, in one statement: the questions in this attempt's order with
+    their options in its order (never the key), and the answers saved so far."""
+    questions, answers = [], {}
+    for row in db.session.execute(_SHOWN, {"attempt": attempt.id}):
+        questions.append(_as_shown(row.question_id, row.position, row, row.option_order))
+        if row.answer is not None:
+            answers[str(row.question_id)] = row.answer
+    return questions, answers
+
+
+def grade(attempt: Attempt) -> tuple[float, int]:
+    """Grade every item against its question's current key in one pass and store the points
+    (one read, one UPDATE per item in a single executemany). Returns (points, answered)."""
+    db.session.flush()  # answers or a key corrected in this session count
+    awards, total, answered = [], 0.0, 0
+    for row in db.session.execute(_TO_GRADE, {"attempt": attempt.id}):
+        key = Key(type=row.type, points=row.points, options=row.options, answers=row.answers,
+                  partial_credit=row.partial_credit)
+        points = TYPES[row.type].grade(key, row.answer)
+        awards.append({"item": row.id, "points": points})
+        total += points
+        answered += row.answer is not None
+    if awards:
+        db.session.execute(_AWARD, awards)
+    forget_items(attempt.id)
+    return round(total, 4), answered
+
+
+def forget_items(attempt_id: int, question_id: int | None = None) -> None:
+    """Items of this attempt (or one of them) that the session already holds are expired:
+    they were written past the ORM and must not serve stale values. An object already
+    expired is left alone (reading its attributes would load it)."""
+    for obj in list(db.session.identity_map.values()):
+        state = vars(obj)
+        if isinstance(obj, AttemptItem) and state.get("attempt_id") == attempt_id \
+                and question_id in (None, state.get("question_id")):
+            db.session.expire(obj)
+        elif isinstance(obj, Attempt) and state.get("id") == attempt_id and question_id is None:
+            db.session.expire(obj, ["items"])
