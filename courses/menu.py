@@ -60,26 +60,35 @@ _REGION_BINDS = {name: bindparam(name) for name in _region_values("000000")}
 _LIMIT, _OFFSET = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
 
 
-def _contains(column, pattern, sqlite: bool):
-    # SQLite's LIKE already ignores ASCII case; its ILIKE adds lower() on every row.
-    return column.like(pattern) if sqlite else column.ilike(pattern)
+def _contains(column, pattern, exact_case: bool):
+    """LIKE where case cannot matter: SQLite's LIKE already ignores ASCII case (its ILIKE adds
+    lower() on every row), and a `q` without cased letters (Chinese, digits) matches the same
+    either way; PostgreSQL's ILIKE lowercases every title it tests, several times slower."""
+    like = column.like if exact_case else column.ilike
+    return like(pattern, escape="\\")
+
+
+def _like_escaped(q: str) -> str:
+    """`q` as a LIKE pattern's literal part: a typed % or _ is a character, not a wildcard."""
+    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # Occupations whose name or code matches `q`: looked up first (a tiny table) so that the
 # planner sees how many there are; inside the menu statement PostgreSQL guessed hundreds of
 # courses for none and scanned the whole table.
 _MATCHING_OCCUPATIONS = select(Occupation.id).where(or_(
-    Occupation.name_zh.ilike(bindparam("q_like")), Occupation.name_en.ilike(bindparam("q_like")),
+    Occupation.name_zh.ilike(bindparam("q_like"), escape="\\"),
+    Occupation.name_en.ilike(bindparam("q_like"), escape="\\"),
     Occupation.code == bindparam("q")))
 
 
-def _text_match(with_grams: bool, with_occupations: bool, sqlite: bool):
+def _text_match(with_grams: bool, with_occupations: bool, exact_case: bool):
     """Courses whose title contains `q` or whose occupation matches it.
 
     Written as `id IN (union)` so that both databases start from the n-gram index and the
     occupation index instead of testing every published course.
     """
-    title = _contains(Course.title, bindparam("q_like"), sqlite)
+    title = _contains(Course.title, bindparam("q_like"), exact_case)
     by_occupation = Course.occupation_id.in_(bindparam("occupation_ids", expanding=True))
     if not with_grams:  # too short for the index: the substring test alone
         return or_(title, by_occupation) if with_occupations else title
@@ -111,6 +120,7 @@ class _Shape:
     """Which filters a request uses (not their values): one prepared statement each."""
 
     sqlite: bool
+    exact_case: bool  # LIKE, not ILIKE (see _contains)
     q: bool
     grams: bool
     occupations: bool  # q matches occupations
@@ -127,7 +137,7 @@ def _conditions(shape: _Shape) -> list:
     index."""
     conditions = [Course.status == "published"]
     if shape.q:
-        conditions.append(_text_match(shape.grams, shape.occupations, shape.sqlite))
+        conditions.append(_text_match(shape.grams, shape.occupations, shape.exact_case))
     if shape.occupation:
         conditions.append(Course.occupation_id == select(Occupation.id).where(
             Occupation.code == bindparam("occupation")).scalar_subquery())
@@ -156,8 +166,8 @@ def _statements(shape: _Shape):
     # the database, counted in the same pass, so the n-gram lookup runs once) and join the
     # page's rows only to their occupation and provider. Relevance: 0 when the title starts
     # with the words, 1 when it contains them, 2 for a course matched by its occupation alone.
-    score = case((_contains(Course.title, bindparam("q_prefix"), shape.sqlite), 0),
-                 (_contains(Course.title, bindparam("q_like"), shape.sqlite), 1),
+    score = case((_contains(Course.title, bindparam("q_prefix"), shape.exact_case), 0),
+                 (_contains(Course.title, bindparam("q_like"), shape.exact_case), 1),
                  else_=2).label("score")
     ranked = (select(Course.id, score, Course.published_at,
                      func.count().over().label("total"))
@@ -174,7 +184,9 @@ def _shape_and_params(filters: MenuFilters, sqlite: bool) -> tuple[_Shape, dict]
     q = (filters.q or "").strip()
     params: dict = {}
     if q:
-        params.update(q=q, q_like=f"%{q}%", q_prefix=f"{q}%", **search.candidate_params(q))
+        literal = _like_escaped(q)
+        params.update(q=q, q_like=f"%{literal}%", q_prefix=f"{literal}%",
+                      **search.candidate_params(q))
         params["occupation_ids"] = db.session.scalars(_MATCHING_OCCUPATIONS, params).all()
     if filters.occupation:
         params["occupation"] = filters.occupation
@@ -186,7 +198,9 @@ def _shape_and_params(filters: MenuFilters, sqlite: bool) -> tuple[_Shape, dict]
         params.update(_region_values(filters.region))
     if filters.subsidised is not None:
         params["subsidised"] = filters.subsidised
-    shape = _Shape(sqlite=sqlite, q=bool(q), grams=bool(params.get("grams")),
+    caseless = q.lower() == q == q.upper()
+    shape = _Shape(sqlite=sqlite, exact_case=sqlite or caseless, q=bool(q),
+                   grams=bool(params.get("grams")),
                    occupations=bool(params.get("occupation_ids")),
                    occupation=bool(filters.occupation), level=bool(filters.level),
                    mode=bool(filters.mode),

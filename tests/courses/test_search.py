@@ -11,7 +11,7 @@ from courses.models import CourseSearchTerm
 from tests.factories import count_statements, make_course, make_occupation
 
 TITLES = ["直播销售员五级实训班", "养老护理员（初级）夜校", "家政服务员实训班",
-          "Sewing basics 缝纫", "箱包制作工订单班", "直播带货进阶"]
+          "Sewing basics 缝纫", "箱包制作工订单班", "直播带货进阶", "电商 100% 实操_A班"]
 
 
 @pytest.fixture
@@ -40,10 +40,15 @@ def test_grams():
     ("护理员（初级", {"养老护理员（初级）夜校"}),
     ("SEWING", {"Sewing basics 缝纫"}),
     ("ewin", {"Sewing basics 缝纫"}),
-    ("电", set()),                                    # too short for the index: still exact
+    ("电", {"电商 100% 实操_A班"}),                 # too short for the index: still exact
     ("员", {"直播销售员五级实训班", "养老护理员（初级）夜校", "家政服务员实训班"}),
     ("Bag maker", {"箱包制作工订单班"}),             # by occupation name
     ("播实", set()),                                   # grams present, substring absent
+    ("sewing BASICS", {"Sewing basics 缝纫"}),       # any case, on both databases
+    ("%", {"电商 100% 实操_A班"}),                   # a typed % is a character...
+    ("_", {"电商 100% 实操_A班"}),                   # ...and so is _
+    ("实训%", set()),                                  # not a wildcard
+    ("操_a", {"电商 100% 实操_A班"}),
 ])
 def test_search_finds_exactly_the_substring_matches(client, menu, query, expected):
     assert set(titles(client, query)) == expected
@@ -70,7 +75,7 @@ def test_reindex_command_rebuilds(runner, menu):
     db.session.execute(CourseSearchTerm.__table__.delete())
     db.session.commit()
     result = runner.invoke(args=["menu", "reindex"])
-    assert result.exit_code == 0 and "indexed 6 courses" in result.output
+    assert result.exit_code == 0 and f"indexed {len(TITLES)} courses" in result.output
     assert db.session.scalar(select(func.count()).select_from(CourseSearchTerm)) > 20
 
 
