@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    DDL,
     Boolean,
     CheckConstraint,
     Date,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -177,6 +179,10 @@ class Course(TimestampMixin, db.Model):
         # Menu filters: counts read these indexes alone, never the table.
         Index("ix_courses_menu_mode", "status", "mode", "region_code", "subsidised", "level"),
         Index("ix_courses_menu_region", "status", "region_code", "subsidised", "level"),
+        # PostgreSQL: titles containing a query of 3+ characters, LIKE or ILIKE (pg_trgm's
+        # trigrams; shorter queries use course_search_terms' character pairs, see search.py).
+        Index("ix_courses_title_trgm", "title", postgresql_using="gin",
+              postgresql_ops={"title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -295,3 +301,8 @@ class Enrolment(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Enrolment #{self.id} course={self.course_id} trainee={self.trainee_id}>"
+
+
+# The trigram index needs its extension first (create_all in tests; migration 0010 otherwise).
+event.listen(Course.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))

@@ -99,3 +99,16 @@ def test_filters_with_search_are_two_statements_and_values_never_mix(client, men
     assert body["total"] == 1 and len(statements) == 2  # the page and its count
     assert client.get("/api/v1/menu", query_string={"occupation": "9-99-99-99"}
                       ).get_json()["total"] == 0
+
+
+def test_which_index_finds_the_titles():
+    """PostgreSQL answers 3+ characters from its pg_trgm index; shorter queries (two Chinese
+    characters have no trigram) and SQLite use the character-pair table; one character
+    neither. The parametrized queries above run through each on its database."""
+    from courses.menu import _title_index
+
+    assert _title_index("养老护理", sqlite=False, has_grams=True) == "trigrams"
+    assert _title_index("sew", sqlite=False, has_grams=True) == "trigrams"
+    assert _title_index("直播", sqlite=False, has_grams=True) == "grams"
+    assert _title_index("养老护理", sqlite=True, has_grams=True) == "grams"
+    assert _title_index("电", sqlite=True, has_grams=False) == ""
