@@ -68,14 +68,17 @@ def _contains(column, pattern, exact_case: bool):
     return like(pattern, escape="\\")
 
 
-def _position_in_title(shape) -> object:
-    """Where q starts in the title (1-based, 0 when absent), evaluated once per row: cheaper
-    than two LIKEs for ranking a thousand matches. Case as `_contains` treats it."""
-    find = func.instr if shape.sqlite else func.strpos
+def _relevance(shape):
+    """0 when the title starts with q, 1 when it contains it, 2 when only the occupation
+    matched; case as `_contains` treats it. PostgreSQL: one strpos per row (cheaper than two
+    LIKEs over a thousand matches); SQLite: two LIKEs (its lower() copies every title)."""
+    if shape.sqlite:
+        return case((_contains(Course.title, bindparam("q_prefix"), True), 0),
+                    (_contains(Course.title, bindparam("q_like"), True), 1), else_=2)
     title, q = Course.title, bindparam("q")
-    if not shape.exact_case or shape.sqlite:  # SQLite's LIKE folds ASCII case, as its lower()
+    if not shape.exact_case:
         title, q = func.lower(title), func.lower(q)
-    return find(title, q)
+    return case({1: 0, 0: 2}, value=func.strpos(title, q), else_=1)
 
 
 def _like_escaped(q: str) -> str:
@@ -180,9 +183,8 @@ def _statements(shape: _Shape):
         return count, page
     # A common word matches a thousand courses: rank their ids alone (a narrow top-N sort in
     # the database, counted in the same pass, so the n-gram lookup runs once) and join the
-    # page's rows only to their occupation and provider. Relevance: 0 when the title starts
-    # with the words, 1 when it contains them, 2 for a course matched by its occupation alone.
-    score = case({1: 0, 0: 2}, value=_position_in_title(shape), else_=1).label("score")
+    # page's rows only to their occupation and provider.
+    score = _relevance(shape).label("score")
     ranked = (select(Course.id, score, Course.published_at,
                      func.count().over().label("total"))
               .where(*conditions)
@@ -205,7 +207,7 @@ def _shape_and_params(filters: MenuFilters, sqlite: bool) -> tuple[_Shape, dict]
     params: dict = {}
     if q:
         literal = _like_escaped(q)
-        params.update(q=q, q_like=f"%{literal}%",
+        params.update(q=q, q_like=f"%{literal}%", q_prefix=f"{literal}%",
                       **search.candidate_params(q))
         params["occupation_ids"] = db.session.scalars(_MATCHING_OCCUPATIONS, params).all()
     if filters.occupation:
