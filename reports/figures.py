@@ -146,7 +146,7 @@ def _grouped(name: str, f: ReportFilter, dimension: str) -> dict:
                 .join(KeyGroupDeclaration, KeyGroupDeclaration.user_id == frame.c.trainee_id)
                 .where(KeyGroupDeclaration.status != "refused").group_by(key))
     else:
-        key = frame.c.course_id if dimension == "course" else frame.c.dim
+        key = sources.group_key(frame.c.course_id) if dimension == "course" else frame.c.dim
         stmt = select(key, func.count(distinct(frame.c.trainee_id))).group_by(key)
     return {k: n for k, n in db.session.execute(stmt) if k is not None}
 
@@ -159,7 +159,7 @@ def _grouped_employed_of_trained(f: ReportFilter, dimension: str) -> dict:
                 .join(KeyGroupDeclaration, KeyGroupDeclaration.user_id == frame.c.trainee_id)
                 .where(KeyGroupDeclaration.status != "refused"))
     else:
-        key = frame.c.course_id if dimension == "course" else frame.c.dim
+        key = sources.group_key(frame.c.course_id) if dimension == "course" else frame.c.dim
         stmt = select(key, func.count(distinct(frame.c.trainee_id)))
     stmt = stmt.where(_employed_after(frame.c.trainee_id)).group_by(key)
     return {k: n for k, n in db.session.execute(stmt) if k is not None}
@@ -177,7 +177,7 @@ def labels(dimension: str, keys) -> dict:
             select(model.id, model.name).where(model.id.in_(keys))).all())
     if dimension == "course":
         return dict(db.session.execute(
-            select(Course.id, Course.title).where(Course.id.in_(keys))).all())
+            select(Course.id, Course.title).where(sources.ids_clause(Course.id, keys))).all())
     if dimension == "key_group":
         return {k: str(KEY_GROUPS.get(k, k)) for k in keys}
     return {k: k for k in keys}
