@@ -178,7 +178,7 @@ def reportlab_reference(values: dict, verify_url: str, signed: dict):
 def render_bench(url: str, instance: str) -> list[str]:
     from weasyprint import HTML
 
-    from certificates import pdf, service
+    from certificates import fonts, pdf, service
     from certificates.models import Certificate
     from core import signals
     from core.extensions import db
@@ -191,14 +191,14 @@ def render_bench(url: str, instance: str) -> list[str]:
         db.session.commit()
         cert = db.session.scalar(db.select(Certificate))
         values, blob = service.pdf_values(cert), service.signed_blob(cert)
-        font = pdf.font_values(app)  # the same font, found the same way as the certificate's
-        face = (f'@font-face{{font-family:"SB CJK";src:url("{font["font_url"]}")}}'
-                if font["font_url"] else "")
-        one_line = (f'<style>{face}html{{font-family:"{font["font_family"]}"}}'
-                    '@page{size:A4 landscape}</style><p>李春花 职业技能等级证书</p>')
+        # The same face, font configuration and @font-face as the certificate's.
+        parsed = pdf.styles(app)
+        one_line = (f'<style>html{{font-family:"{fonts.FAMILY}"}}@page{{size:A4 landscape}}'
+                    '</style><p>李春花 职业技能等级证书</p>')
 
         def baseline():
-            HTML(string=one_line, url_fetcher=pdf.url_fetcher(app)).write_pdf()
+            HTML(string=one_line, url_fetcher=pdf.url_fetcher(app)).write_pdf(
+                stylesheets=[parsed["font"]], font_config=parsed["font_config"])
 
         def full():
             pdf.render_pdf(values, blob, app)
