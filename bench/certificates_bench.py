@@ -285,14 +285,37 @@ def _redis_url() -> str | None:
         return None
 
 
+def _count_files(url: str, instance: str) -> int:
+    from certificates.models import CertificateFile
+    from core.extensions import db
+
+    app = make_app(url, instance)
+    with app.app_context():
+        count = db.session.scalar(db.select(db.func.count(CertificateFile.id)))
+        db.engine.dispose()
+    return count
+
+
 def bulk_bench(url: str, instance: str, label: str) -> list[str]:
-    """Issue BULK certificates from two processes; with Redis, two `flask worker --burst`
-    processes render the PDFs from the queue (as in production), else issuing renders."""
+    """Issue BULK certificates from two processes; with Redis, two `flask worker` processes
+    render the PDFs from the queue (as in production), else issuing renders. The workers start
+    after issuing (`--burst`, BENCH_CERT_WORKERS=after, the default) or run while it goes on
+    (BENCH_CERT_WORKERS=during: stopped once every PDF is stored)."""
     course_id, trainees = prepare(url, instance, BULK)
     redis_url = _redis_url()
+    during = redis_url and os.environ.get("BENCH_CERT_WORKERS") == "during"
     queue = f"sb-bench-{secrets.token_hex(4)}"
+    env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, "DATABASE_URL": url,
+           "REDIS_URL": redis_url or "", "CERTIFICATE_QUEUE": queue}
+
+    def start_workers(*args: str) -> list[subprocess.Popen]:
+        return [subprocess.Popen([str(VENV_BIN / "flask"), "--app", "app", "worker", *args],
+                                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL) for _ in range(2)]
+
     if redis_url:
         os.environ.update(REDIS_URL=redis_url)
+    workers = start_workers() if during else []
     halves = [trainees[0::2], trainees[1::2]]
     ctx = multiprocessing.get_context("spawn")
     start = time.perf_counter()
@@ -300,28 +323,26 @@ def bulk_bench(url: str, instance: str, label: str) -> list[str]:
         done = sum(pool.map(_issue_worker, [(url, instance, course_id, half, i * BULK, queue)
                                             for i, half in enumerate(halves)]))
     issued = time.perf_counter() - start
-    if redis_url:
-        env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, "DATABASE_URL": url,
-               "REDIS_URL": redis_url, "CERTIFICATE_QUEUE": queue}
-        workers = [subprocess.Popen([str(VENV_BIN / "flask"), "--app", "app", "worker",
-                                     "--burst"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL) for _ in range(2)]
+    if during:
+        while _count_files(url, instance) < done and time.perf_counter() - start < 600:
+            time.sleep(0.2)
         for worker in workers:
+            worker.terminate()
             worker.wait()
-        os.environ.pop("REDIS_URL", None)
+    elif redis_url:
+        for worker in start_workers("--burst"):
+            worker.wait()
+    os.environ.pop("REDIS_URL", None)
     elapsed = time.perf_counter() - start
-    app = make_app(url, instance)
-    from certificates.models import CertificateFile
-    from core.extensions import db
-
-    with app.app_context():
-        files = db.session.scalar(db.select(db.func.count(CertificateFile.id)))
-        db.engine.dispose()
+    files = _count_files(url, instance)
     scaled = elapsed * 1000 / max(done, 1)
-    mode = "2 RQ workers render" if redis_url else "PDF rendered while issuing"
+    mode = ("2 RQ workers running while issuing" if during else
+            "then 2 RQ workers render" if redis_url else "PDF rendered while issuing")
+    per_worker = (f"; {files / (elapsed - issued) / 2:.1f} renders/s per worker"
+                  if redis_url and not during else "")
     return [f"| bulk issue ({label}), 2 issuing processes, {mode} | {done} issued in "
             f"{issued:.1f} s, {files} PDFs stored after {elapsed:.1f} s ({done / elapsed:.1f}/s;"
-            f" ≈ {scaled:.0f} s per 1,000) | 1,000 in < 60 s "
+            f" ≈ {scaled:.0f} s per 1,000{per_worker}) | 1,000 in < 60 s "
             f"({'meets' if scaled < 60 else 'misses'}) |"]
 
 
