@@ -5,6 +5,7 @@ payload embedded as an attachment."""
 import json
 import os
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import segno
@@ -108,8 +109,12 @@ def render_pdf(values: dict, signed: dict, app=None) -> bytes:
 
     app = app or current_app
     parsed = styles(app)
+    # Dated by the issue, not the render (WeasyPrint's default is now()): the same
+    # certificate renders to the same bytes, which store_pdf relies on.
+    issued = signed["payload"].get("issued_at")
+    issued = datetime.fromisoformat(issued).astimezone(UTC) if issued else None
     attachment = Attachment(string=json.dumps(signed, ensure_ascii=False, sort_keys=True),
-                            name=ATTACHMENT_NAME,
+                            name=ATTACHMENT_NAME, created=issued, modified=issued,
                             description="SkillBridge signed certificate payload (Ed25519)")
     return HTML(string=render_html(values), base_url=Path(app.static_folder).as_uri() + "/",
                 url_fetcher=url_fetcher(app)).write_pdf(

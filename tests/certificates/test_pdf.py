@@ -162,3 +162,18 @@ def test_a_collection_without_the_configured_face_is_a_startup_error(tmp_path):
                              CERTIFICATE_FONT_FACE="Noto Sans Klingon")
     with pytest.raises(ConfigError, match="Noto Sans Klingon.*Noto Sans CJK SC"):
         fonts.check_font(configured)
+
+
+def test_the_same_certificate_renders_to_the_same_bytes(app, certificate):
+    """The attachment is dated by the issue, not the render: a re-render a second later finds
+    its stored twin by SHA-256 instead of adding a copy."""
+    from unittest import mock
+
+    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    first = pdf.render_pdf(values, blob, app)
+    with mock.patch("weasyprint.datetime") as clock:  # WeasyPrint's now() moves on
+        from datetime import datetime
+
+        clock.now.return_value = datetime(2031, 1, 1, 12, 0, 0)
+        again = pdf.render_pdf(values, blob, app)
+    assert again == first
