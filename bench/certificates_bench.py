@@ -96,89 +96,11 @@ def _unique_id(n: int) -> str:
                              if n < 1000 else f"33048219{60 + n // 10000:02d}0101{n % 1000:03d}")
 
 
-REFERENCE_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # fonts-wqy-microhei
-
-
-def reportlab_reference(values: dict, verify_url: str, signed: dict):
-    """The same content drawn with ReportLab (bench-only dependency): bilingual A4 landscape,
-    a TrueType CJK font, a vector QR code and the signed payload attached; the yardstick the
-    WeasyPrint certificate is compared with. None when ReportLab or the font is missing."""
-    try:
-        from reportlab.graphics import renderPDF
-        from reportlab.graphics.barcode.qr import QrCodeWidget
-        from reportlab.graphics.shapes import Drawing
-        from reportlab.lib.pagesizes import A4, landscape
-        from reportlab.lib.units import mm
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
-        from reportlab.pdfgen import canvas
-    except ImportError:
-        return None
-    if not os.path.exists(REFERENCE_FONT):
-        return None
-    if "WQY" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("WQY", REFERENCE_FONT, subfontIndex=0))
-    import io
-    import json
-
-    def render() -> bytes:
-        out = io.BytesIO()
-        page = canvas.Canvas(out, pagesize=landscape(A4), invariant=1)
-        width, height = landscape(A4)
-        page.setLineWidth(2)
-        page.rect(10 * mm, 10 * mm, width - 20 * mm, height - 20 * mm)
-        page.setFont("WQY", 10)
-        page.drawCentredString(width / 2, height - 25 * mm,
-                               f"{values['issuer_zh']} · {values['issuer_en']}")
-        page.setFont("WQY", 30)
-        page.drawCentredString(width / 2, height - 42 * mm, values["type_zh"])
-        page.setFont("WQY", 12)
-        page.drawCentredString(width / 2, height - 50 * mm, values["type_en"])
-        page.setFont("WQY", 26)
-        page.drawCentredString(width / 2, height - 68 * mm, values["holder_name"])
-        page.setFont("WQY", 11)
-        page.drawCentredString(width / 2, height - 76 * mm,
-                               f"公民身份号码 ID No. {values['holder_id_masked']}")
-        page.drawCentredString(width / 2, height - 86 * mm, "经考核合格，准予颁发本证书。")
-        page.drawCentredString(width / 2, height - 92 * mm, "Having passed the assessment, "
-                               "the holder is awarded this certificate.")
-        rows = [("职业（工种） Occupation", f"{values['occupation_zh']} "
-                 f"{values['occupation_en']}（{values['occupation_code']}）"),
-                ("等级 Level", f"{values['level_zh']} / {values['level_en']}"),
-                ("培训课程 Course", f"{values['course_title']}（{values['training_hours']} "
-                 "学时 hours）"),
-                ("发证日期 Issued", values["issued_on"]),
-                ("有效期至 Valid until", values["expires_on"] or "长期有效 No expiry")]
-        y = height - 106 * mm
-        for key, value in rows:
-            page.drawString(40 * mm, y, key)
-            page.drawString(95 * mm, y, str(value))
-            y -= 8 * mm
-        widget = QrCodeWidget(verify_url, barLevel="M")
-        x0, y0, x1, y1 = widget.getBounds()
-        size = 34 * mm
-        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0,
-                                                 0])
-        drawing.add(widget)
-        renderPDF.draw(drawing, page, width - 48 * mm, 20 * mm)
-        page.setFont("WQY", 7)
-        page.drawString(width - 48 * mm, 16 * mm, "扫码核验 Scan to verify")
-        page.drawString(20 * mm, 16 * mm, f"证书编号 Serial No. {values['serial']} · "
-                        f"签名密钥 Key {values['key_id']}")
-        # the signed payload travels in the file, as in the real certificate
-        page.setTitle(values["serial"])
-        page.setSubject(json.dumps(signed, ensure_ascii=False, sort_keys=True)[:64])
-        page.showPage()
-        page.save()
-        return out.getvalue()
-
-    return render
-
-
 def render_bench(url: str, instance: str) -> list[str]:
     from weasyprint import HTML
 
-    from certificates import pdf, service
+    from bench.reportlab_reference import reportlab_reference
+    from certificates import fonts, pdf, service
     from certificates.models import Certificate
     from core import signals
     from core.extensions import db
@@ -191,14 +113,14 @@ def render_bench(url: str, instance: str) -> list[str]:
         db.session.commit()
         cert = db.session.scalar(db.select(Certificate))
         values, blob = service.pdf_values(cert), service.signed_blob(cert)
-        font = pdf.font_values(app)  # the same font, found the same way as the certificate's
-        face = (f'@font-face{{font-family:"SB CJK";src:url("{font["font_url"]}")}}'
-                if font["font_url"] else "")
-        one_line = (f'<style>{face}html{{font-family:"{font["font_family"]}"}}'
-                    '@page{size:A4 landscape}</style><p>李春花 职业技能等级证书</p>')
+        # The same face, font configuration and @font-face as the certificate's.
+        parsed = pdf.styles(app)
+        one_line = (f'<style>html{{font-family:"{fonts.FAMILY}"}}@page{{size:A4 landscape}}'
+                    '</style><p>李春花 职业技能等级证书</p>')
 
         def baseline():
-            HTML(string=one_line, url_fetcher=pdf.url_fetcher(app)).write_pdf()
+            HTML(string=one_line, url_fetcher=pdf.url_fetcher(app)).write_pdf(
+                stylesheets=[parsed["font"]], font_config=parsed["font_config"])
 
         def full():
             pdf.render_pdf(values, blob, app)
@@ -285,14 +207,37 @@ def _redis_url() -> str | None:
         return None
 
 
+def _count_files(url: str, instance: str) -> int:
+    from certificates.models import CertificateFile
+    from core.extensions import db
+
+    app = make_app(url, instance)
+    with app.app_context():
+        count = db.session.scalar(db.select(db.func.count(CertificateFile.id)))
+        db.engine.dispose()
+    return count
+
+
 def bulk_bench(url: str, instance: str, label: str) -> list[str]:
-    """Issue BULK certificates from two processes; with Redis, two `flask worker --burst`
-    processes render the PDFs from the queue (as in production), else issuing renders."""
+    """Issue BULK certificates from two processes; with Redis, two `flask worker` processes
+    render the PDFs from the queue (as in production), else issuing renders. The workers start
+    after issuing (`--burst`, BENCH_CERT_WORKERS=after, the default) or run while it goes on
+    (BENCH_CERT_WORKERS=during: stopped once every PDF is stored)."""
     course_id, trainees = prepare(url, instance, BULK)
     redis_url = _redis_url()
+    during = redis_url and os.environ.get("BENCH_CERT_WORKERS") == "during"
     queue = f"sb-bench-{secrets.token_hex(4)}"
+    env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, "DATABASE_URL": url,
+           "REDIS_URL": redis_url or "", "CERTIFICATE_QUEUE": queue}
+
+    def start_workers(*args: str) -> list[subprocess.Popen]:
+        return [subprocess.Popen([str(VENV_BIN / "flask"), "--app", "app", "worker", *args],
+                                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL) for _ in range(2)]
+
     if redis_url:
         os.environ.update(REDIS_URL=redis_url)
+    workers = start_workers() if during else []
     halves = [trainees[0::2], trainees[1::2]]
     ctx = multiprocessing.get_context("spawn")
     start = time.perf_counter()
@@ -300,28 +245,26 @@ def bulk_bench(url: str, instance: str, label: str) -> list[str]:
         done = sum(pool.map(_issue_worker, [(url, instance, course_id, half, i * BULK, queue)
                                             for i, half in enumerate(halves)]))
     issued = time.perf_counter() - start
-    if redis_url:
-        env = {**os.environ, "SKILLBRIDGE_INSTANCE": instance, "DATABASE_URL": url,
-               "REDIS_URL": redis_url, "CERTIFICATE_QUEUE": queue}
-        workers = [subprocess.Popen([str(VENV_BIN / "flask"), "--app", "app", "worker",
-                                     "--burst"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL) for _ in range(2)]
+    if during:
+        while _count_files(url, instance) < done and time.perf_counter() - start < 600:
+            time.sleep(0.2)
         for worker in workers:
+            worker.terminate()
             worker.wait()
-        os.environ.pop("REDIS_URL", None)
+    elif redis_url:
+        for worker in start_workers("--burst"):
+            worker.wait()
+    os.environ.pop("REDIS_URL", None)
     elapsed = time.perf_counter() - start
-    app = make_app(url, instance)
-    from certificates.models import CertificateFile
-    from core.extensions import db
-
-    with app.app_context():
-        files = db.session.scalar(db.select(db.func.count(CertificateFile.id)))
-        db.engine.dispose()
+    files = _count_files(url, instance)
     scaled = elapsed * 1000 / max(done, 1)
-    mode = "2 RQ workers render" if redis_url else "PDF rendered while issuing"
+    mode = ("2 RQ workers running while issuing" if during else
+            "then 2 RQ workers render" if redis_url else "PDF rendered while issuing")
+    per_worker = (f"; {files / (elapsed - issued) / 2:.1f} renders/s per worker"
+                  if redis_url and not during else "")
     return [f"| bulk issue ({label}), 2 issuing processes, {mode} | {done} issued in "
             f"{issued:.1f} s, {files} PDFs stored after {elapsed:.1f} s ({done / elapsed:.1f}/s;"
-            f" ≈ {scaled:.0f} s per 1,000) | 1,000 in < 60 s "
+            f" ≈ {scaled:.0f} s per 1,000{per_worker}) | 1,000 in < 60 s "
             f"({'meets' if scaled < 60 else 'misses'}) |"]
 
 

@@ -29,7 +29,7 @@ def _on_exam_passed(sender, *, trainee_id, course_id, exam_id, attempt_id, actor
 
 def init_app(app) -> None:
     global _connected
-    from certificates import api, cli, jobs, keys, models, pdf, views  # noqa: F401
+    from certificates import api, cli, fonts, jobs, keys, models, views  # noqa: F401
     from core import labels, nav, signals
     from core.api import register
 
@@ -39,7 +39,7 @@ def init_app(app) -> None:
                           os.environ.get("CERTIFICATE_QUEUE", "skillbridge-certificates"))
     app.config.setdefault("CERTIFICATE_VERIFY_CACHE_SECONDS",
                           0 if app.config.get("TESTING") else 5)
-    pdf.check_font(app)
+    fonts.check_font(app)
     development = app.config.get("ENV_NAME") == "development" or app.config.get("TESTING")
     store = keys.load(app, create=bool(development))
     if store.private is None:

@@ -1,4 +1,9 @@
-"""Bulk rendering: RQ jobs when REDIS_URL is set (`flask worker`), inline otherwise."""
+"""Bulk rendering: RQ jobs when REDIS_URL is set (`flask worker`), inline otherwise.
+
+Issued certificates are not one job each: their ids go into a Redis set and a few drain jobs
+take them CHUNK at a time (SPOP hands each id to one worker), so a burst of 1,000 passes costs
+the workers a handful of jobs. A render that fails goes back into the set, up to MAX_TRIES,
+then is logged and kept in a failed set; a download renders on demand meanwhile."""
 
 import os
 from collections.abc import Callable, Iterable
@@ -9,32 +14,34 @@ from certificates.models import Certificate
 from core.extensions import db
 
 CHUNK = 25
+DRAINERS = 2  # drain jobs waiting at once: one per worker keeps every worker busy
+MAX_TRIES = 3
+_connections: dict = {}
+
+
+def connection(app=None):
+    from redis import Redis
+
+    url = (app or current_app).config["REDIS_URL"]
+    if url not in _connections:  # one pool per process, not one per commit
+        _connections[url] = Redis.from_url(url)
+    return _connections[url]
 
 
 def queue(app=None):
-    from redis import Redis
     from rq import Queue
 
     app = app or current_app
-    return Queue(app.config["CERTIFICATE_QUEUE"],
-                 connection=Redis.from_url(app.config["REDIS_URL"]))
+    return Queue(app.config["CERTIFICATE_QUEUE"], connection=connection(app))
 
 
-def render_many(certificate_ids: list[int]) -> int:
-    """Re-render and store the PDFs of these certificates; commits (job or CLI)."""
-    from certificates import service
+def redis_keys(app=None) -> dict:
+    name = (app or current_app).config["CERTIFICATE_QUEUE"]
+    return {"pending": f"{name}:pdfs:pending", "tries": f"{name}:pdfs:tries",
+            "failed": f"{name}:pdfs:failed", "drains": f"{name}:pdfs:drains-queued"}
 
-    def work() -> int:
-        done = 0
-        for cert_id in certificate_ids:
-            cert = db.session.get(Certificate, cert_id)
-            if cert is None:
-                continue
-            service.store_pdf(cert, "revoked" if cert.status == "revoked" else "none")
-            done += 1
-        db.session.commit()
-        return done
 
+def _in_app(work: Callable):
     if has_app_context():
         return work()
     # An RQ worker started outside `flask worker`: the app FLASK_APP names, found the way the
@@ -43,6 +50,88 @@ def render_many(certificate_ids: list[int]) -> int:
 
     with ScriptInfo(app_import_path=os.environ.get("FLASK_APP", "app")).load_app().app_context():
         return work()
+
+
+def _render(certificate_ids: list[int], only_missing: bool) -> tuple[list[int], list[int]]:
+    """Render and store each PDF in its own savepoint, one commit for the lot; returns (done,
+    failed). `only_missing` skips certificates whose current PDF is already stored."""
+    from certificates import service
+
+    done, failed = [], []
+    for cert_id in certificate_ids:
+        try:
+            with db.session.begin_nested():
+                cert = db.session.get(Certificate, cert_id)
+                if cert is not None:
+                    watermark = "revoked" if cert.status == "revoked" else "none"
+                    if not (only_missing and service.latest_file(cert, watermark)):
+                        service.store_pdf(cert, watermark)
+            done.append(cert_id)
+        except Exception:  # noqa: BLE001 - one bad certificate must not sink its chunk
+            current_app.logger.exception("rendering the PDF of certificate %s failed", cert_id)
+            failed.append(cert_id)
+    try:
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - nothing of the chunk was stored: all of it failed
+        current_app.logger.exception("storing the PDFs of certificates %s failed",
+                                     certificate_ids)
+        db.session.rollback()
+        return [], list(certificate_ids)
+    return done, failed
+
+
+def render_many(certificate_ids: list[int]) -> int:
+    """Re-render and store the PDFs of these certificates; commits (job or CLI)."""
+    return _in_app(lambda: len(_render(certificate_ids, only_missing=False)[0]))
+
+
+def schedule(certificate_ids: Iterable[int], app=None) -> None:
+    """Add certificates to the set of PDFs to render and make sure a drain job will see them:
+    a queued drain job (not yet started) always does, so another is queued only when fewer
+    than DRAINERS wait. The count expires with the job timeout, should a queued job vanish."""
+    app = app or current_app
+    ids = list(certificate_ids)
+    if not ids:
+        return
+    keys, redis = redis_keys(app), connection(app)
+    with redis.pipeline() as pipe:
+        waiting = pipe.sadd(keys["pending"], *ids).get(keys["drains"]).execute()[1]
+    if int(waiting or 0) < DRAINERS:
+        with redis.pipeline() as pipe:
+            pipe.incr(keys["drains"]).expire(keys["drains"], 600).execute()
+        queue(app).enqueue(render_pending, job_timeout=600)
+
+
+def render_pending() -> dict:
+    """RQ job: render the scheduled PDFs CHUNK at a time until none is left."""
+    def work() -> dict:
+        keys, redis = redis_keys(), connection()
+        # Started: no longer waiting. Ids scheduled from now on may find no queued job and
+        # queue another; the ones already in the set are this job's.
+        if redis.decr(keys["drains"]) < 0:
+            redis.set(keys["drains"], 0, ex=600)
+        rendered, given_up = 0, []
+        while ids := [int(i) for i in redis.spop(keys["pending"], CHUNK)]:
+            done, failed = _render(ids, only_missing=True)
+            rendered += len(done)
+            with redis.pipeline() as pipe:
+                if done:
+                    pipe.hdel(keys["tries"], *done)
+                for cert_id in failed:
+                    pipe.hincrby(keys["tries"], cert_id, 1)
+                tries = pipe.execute()[1 if done else 0:]
+            for cert_id, count in zip(failed, tries, strict=True):
+                if count < MAX_TRIES:
+                    redis.sadd(keys["pending"], cert_id)
+                else:
+                    current_app.logger.error("gave up rendering the PDF of certificate %s "
+                                             "after %s tries", cert_id, count)
+                    redis.sadd(keys["failed"], cert_id)
+                    redis.hdel(keys["tries"], cert_id)
+                    given_up.append(cert_id)
+        return {"rendered": rendered, "failed": given_up}
+
+    return _in_app(work)
 
 
 def render_batch(certificate_ids: Iterable[int], progress: Callable[[int], None] = lambda n: None,
@@ -73,7 +162,7 @@ def _after_commit(session) -> None:
         return  # without Redis, `flask certificates retry` (cron) retries the outbox
     if ids:
         try:
-            render_batch(ids)
+            schedule(ids)
         except Exception:  # noqa: BLE001 - the commit stands; downloads render on demand
             current_app.logger.exception("could not queue certificate rendering for %s", ids)
     if failed:

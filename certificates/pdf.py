@@ -1,9 +1,11 @@
 """PDF rendering: a sandboxed Jinja template fed plain values, WeasyPrint with a locked-down
-URL fetcher, the CJK font from the configured path, a QR code as SVG, the signed payload
-embedded as an attachment."""
+URL fetcher, one face of the configured CJK font, a QR code as a one-bit PNG, the signed
+payload embedded as an attachment."""
 
 import json
 import os
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import segno
@@ -11,22 +13,14 @@ from flask import current_app
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from core.config import ConfigError
+from certificates import fonts
 
-DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 ATTACHMENT_NAME = "skillbridge-certificate.json"
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "certificates"
+STYLESHEET = TEMPLATE_DIR / "pdf.css"
 _env: ImmutableSandboxedEnvironment | None = None
-
-
-def check_font(app) -> None:
-    """A missing CJK font is a start-up error, never boxes on a certificate."""
-    path = app.config.setdefault("CERTIFICATE_FONT_PATH",
-                                 os.environ.get("CERTIFICATE_FONT_PATH", DEFAULT_FONT))
-    if not Path(path).is_file():
-        raise ConfigError(
-            f"CJK font for certificates not found at {path}: install Debian's fonts-noto-cjk "
-            "(apt-get install fonts-noto-cjk) or set CERTIFICATE_FONT_PATH.")
+_styles: dict[str, dict] = {}
+_styles_lock = threading.Lock()
 
 
 def environment() -> ImmutableSandboxedEnvironment:
@@ -67,39 +61,41 @@ def _fetcher_class():
 
 def url_fetcher(app=None):
     app = app or current_app
-    return _fetcher_class()(app.static_folder, app.config["CERTIFICATE_FONT_PATH"])
+    return _fetcher_class()(app.static_folder, fonts.face_file(app))
 
 
-def qr_svg_data_uri(url: str) -> str:
+def qr_data_uri(url: str) -> str:
     # A fixed mask: choosing the best of eight (segno's default) cost ~15 ms per certificate,
-    # and any mask is valid ISO/IEC 18004 that phone scanners read.
-    return segno.make(url, error="m", micro=False, mask=0).svg_data_uri(scale=4, border=0)
+    # and any mask is valid ISO/IEC 18004 that phone scanners read. One pixel per module,
+    # scaled up unsmoothed by the stylesheet (image-rendering: pixelated).
+    return segno.make(url, error="m", micro=False, mask=0).png_data_uri(scale=1, border=0)
 
 
-def font_values(app) -> dict:
-    """The installed Noto CJK font is found by name through fontconfig (fast: no copy of a
-    20 MB collection per render); any other configured file is loaded with @font-face."""
-    path = app.config["CERTIFICATE_FONT_PATH"]
-    if os.path.realpath(path) == os.path.realpath(DEFAULT_FONT):
-        return {"font_family": "Noto Sans CJK SC", "font_url": ""}
-    return {"font_family": "SB CJK", "font_url": Path(path).resolve().as_uri()}
+def styles(app=None) -> dict:
+    """The font configuration and the parsed stylesheets, once per process and font face:
+    parsing the CSS and registering a 16 MB face with fontconfig per certificate cost more
+    than laying it out. `font` is the @font-face alone (the bench's one-line page uses it)."""
+    app = app or current_app
+    face = fonts.face_file(app)
+    if face not in _styles:
+        with _styles_lock:
+            if face not in _styles:
+                _styles[face] = _parse_styles(app, face)
+    return _styles[face]
 
 
-_font_configs: dict = {}
+def _parse_styles(app, face: str) -> dict:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
 
-
-def _font_config(app) -> dict:
-    """One WeasyPrint FontConfiguration per process for the system CJK font: a fresh one per
-    render rebuilds fontconfig's and pango's font maps each time (slower, and memory the
-    process keeps). A font loaded by @font-face gets a fresh one, since each render would add
-    its face to a shared configuration again."""
-    if font_values(app)["font_url"]:
-        return {}
-    if "system" not in _font_configs:
-        from weasyprint.text.fonts import FontConfiguration
-
-        _font_configs["system"] = FontConfiguration()
-    return {"font_config": _font_configs["system"]}
+    config = FontConfiguration()
+    fetcher = url_fetcher(app)
+    font = CSS(string=f'@font-face {{ font-family: "{fonts.FAMILY}"; '
+                      f'src: url("{Path(face).as_uri()}"); }}',
+               font_config=config, url_fetcher=fetcher)
+    page = CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=config,
+               url_fetcher=fetcher)
+    return {"font_config": config, "font": font, "stylesheets": [font, page]}
 
 
 def render_html(values: dict) -> str:
@@ -112,13 +108,18 @@ def render_pdf(values: dict, signed: dict, app=None) -> bytes:
     from weasyprint import HTML, Attachment
 
     app = app or current_app
-    html = render_html({**values, **font_values(app)})
+    parsed = styles(app)
+    # Dated by the issue, not the render (WeasyPrint's default is now()): the same
+    # certificate renders to the same bytes, which store_pdf relies on.
+    issued = signed["payload"].get("issued_at")
+    issued = datetime.fromisoformat(issued).astimezone(UTC) if issued else None
     attachment = Attachment(string=json.dumps(signed, ensure_ascii=False, sort_keys=True),
-                            name=ATTACHMENT_NAME,
+                            name=ATTACHMENT_NAME, created=issued, modified=issued,
                             description="SkillBridge signed certificate payload (Ed25519)")
-    return HTML(string=html, base_url=Path(app.static_folder).as_uri() + "/",
+    return HTML(string=render_html(values), base_url=Path(app.static_folder).as_uri() + "/",
                 url_fetcher=url_fetcher(app)).write_pdf(
-        attachments=[attachment], **_font_config(app),
+        stylesheets=parsed["stylesheets"], font_config=parsed["font_config"],
+        attachments=[attachment],
         # The serial as the document ID (plain text in the trailer): even a copy too damaged
         # to parse still says which certificate it claims to be.
         pdf_identifier=values["serial"].encode("ascii"))

@@ -265,7 +265,7 @@ def pdf_values(cert: Certificate, revoked: bool = False) -> dict:
         "issued_on": local_date(data["issued_at"]),
         "expires_on": local_date(data.get("expires_at")),
         "issuer_zh": ISSUER_ZH, "issuer_en": ISSUER_EN, "key_id": cert.key_id,
-        "qr": pdf.qr_svg_data_uri(verify_url(cert)), "revoked": revoked,
+        "qr": pdf.qr_data_uri(verify_url(cert)), "revoked": revoked,
     }
 
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from certificates import pdf, service, signing
+from certificates import fonts, pdf, service, signing
 from tests.factories import api_headers
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
@@ -95,7 +95,7 @@ def test_url_fetcher_refuses_network_and_outside_files(app):
 def test_template_is_sandboxed_and_escapes_values(app, certificate):
     values = service.pdf_values(certificate)
     values["holder_name"] = "<img src='http://evil.example/x'>{{ 7*7 }}"
-    html = pdf.render_html({**values, **pdf.font_values(app)})
+    html = pdf.render_html(values)
     assert "<img src='http" not in html and "&lt;img" in html
     assert "{{ 7*7 }}" in html  # values are data, never template code
     from jinja2.exceptions import SecurityError
@@ -114,8 +114,66 @@ def test_missing_font_is_a_startup_error(monkeypatch, tmp_path):
 
     monkeypatch.setenv("CERTIFICATE_FONT_PATH", str(tmp_path / "nope.ttc"))
     with pytest.raises(ConfigError, match="fonts-noto-cjk"):
-        pdf.check_font(Flask("font-check"))
+        fonts.check_font(Flask("font-check"))
     configured = Flask("font-check")
     configured.config["CERTIFICATE_FONT_PATH"] = str(tmp_path / "also-missing.otf")
     with pytest.raises(ConfigError, match="also-missing.otf"):
-        pdf.check_font(configured)
+        fonts.check_font(configured)
+
+
+def test_the_embedded_font_is_one_face_extracted_from_the_collection(app, pdf_bytes, tmp_path):
+    face = fonts.face_file(app)
+    assert app.config["CERTIFICATE_FONT_PATH"] == fonts.DEFAULT_FONT
+    assert face.startswith(app.instance_path) and not fonts.is_collection(face)
+    from fontTools.ttLib import TTFont
+
+    with TTFont(face, lazy=True) as font:
+        assert font["name"].getDebugName(1) == fonts.DEFAULT_FACE
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf_bytes)
+    rows = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()[2:]
+    # One font, a subset (ABCDEF+ prefix, "sub" yes) of the extracted face, and no other.
+    assert len(rows) == 1 and re.match(r"[A-Z]{6}\+SB-CJK ", rows[0]), rows
+    assert rows[0].split()[-5:-2] == ["yes", "yes", "yes"], rows  # emb, sub, uni
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "李春花" in text and "直播销售员五级实训班" in text
+
+
+def test_a_single_face_font_file_is_used_as_it_is(app, tmp_path):
+    from flask import Flask
+
+    extracted = fonts.face_file(app)
+    other = Flask("font-face", instance_path=str(tmp_path))
+    other.config["CERTIFICATE_FONT_PATH"] = extracted
+    fonts.check_font(other)
+    assert fonts.face_file(other) == extracted
+    assert not (tmp_path / "fonts").exists()
+
+
+def test_a_collection_without_the_configured_face_is_a_startup_error(tmp_path):
+    from flask import Flask
+
+    from core.config import ConfigError
+
+    configured = Flask("font-check", instance_path=str(tmp_path))
+    configured.config.update(CERTIFICATE_FONT_PATH=fonts.DEFAULT_FONT,
+                             CERTIFICATE_FONT_FACE="Noto Sans Klingon")
+    with pytest.raises(ConfigError, match="Noto Sans Klingon.*Noto Sans CJK SC"):
+        fonts.check_font(configured)
+
+
+def test_the_same_certificate_renders_to_the_same_bytes(app, certificate):
+    """The attachment is dated by the issue, not the render: a re-render a second later finds
+    its stored twin by SHA-256 instead of adding a copy."""
+    from unittest import mock
+
+    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    first = pdf.render_pdf(values, blob, app)
+    with mock.patch("weasyprint.datetime") as clock:  # WeasyPrint's now() moves on
+        from datetime import datetime
+
+        clock.now.return_value = datetime(2031, 1, 1, 12, 0, 0)
+        again = pdf.render_pdf(values, blob, app)
+    assert again == first
