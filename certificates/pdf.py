@@ -2,6 +2,7 @@
 URL fetcher, one face of the configured CJK font, a QR code as a one-bit PNG, the signed
 payload embedded as an attachment."""
 
+import atexit
 import json
 import os
 import threading
@@ -21,6 +22,9 @@ STYLESHEET = TEMPLATE_DIR / "pdf.css"
 _env: ImmutableSandboxedEnvironment | None = None
 _styles: dict[str, dict] = {}
 _styles_lock = threading.Lock()
+# Dropped before the interpreter tears modules down: a FontConfiguration removes its temporary
+# font folder when collected, which fails (and leaves the folder) during shutdown.
+atexit.register(_styles.clear)
 
 
 def environment() -> ImmutableSandboxedEnvironment:
