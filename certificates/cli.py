@@ -38,9 +38,16 @@ def render(exam_id: int) -> None:
 @certificates_cli.command("retry")
 @click.option("--limit", type=int, default=None, help="At most this many pending results.")
 def retry(limit: int | None) -> None:
-    """Issue the certificates of passed results still waiting in the outbox (cron)."""
+    """Issue the certificates of passed results still waiting in the outbox, and render the
+    PDFs no worker stored (cron)."""
     issued, failed = outbox.retry_pending(limit)
     click.echo(f"{issued} certificates issued, {failed} still pending.")
+    missing = jobs.without_pdf(limit or 1000)
+    if missing and current_app.config.get("REDIS_URL"):
+        jobs.schedule(missing)
+        click.echo(f"{len(missing)} PDFs not yet stored: queued for the workers.")
+    elif missing:
+        click.echo(f"{jobs.render_many(missing)} PDFs not yet stored: rendered now.")
     for row in outbox.pending(20):
         click.echo(f"  attempt {row.attempt_id}: {row.last_error or 'not tried yet'}")
     if failed:

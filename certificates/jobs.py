@@ -134,6 +134,21 @@ def render_pending() -> dict:
     return _in_app(work)
 
 
+def without_pdf(limit: int = 1000) -> list[int]:
+    """Certificates whose current PDF (plain, or watermarked once revoked) was never stored:
+    a worker died holding their ids, or Redis lost them. Downloads render these on demand;
+    the sweep (`flask certificates retry`) renders them ahead."""
+    from sqlalchemy import case, exists, select
+
+    from certificates.models import CertificateFile
+
+    watermark = case((Certificate.status == "revoked", "revoked"), else_="none")
+    stored = exists().where(CertificateFile.certificate_id == Certificate.id,
+                            CertificateFile.watermark == watermark)
+    return list(db.session.scalars(select(Certificate.id).where(~stored)
+                                   .order_by(Certificate.id).limit(limit)))
+
+
 def render_batch(certificate_ids: Iterable[int], progress: Callable[[int], None] = lambda n: None,
                  app=None) -> dict:
     """Queue the batch in chunks (Redis) or render it here; `progress(n)` after each chunk."""

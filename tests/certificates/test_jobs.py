@@ -100,3 +100,19 @@ def test_failed_render_is_retried_then_reported_not_lost(app, redis_queue, make_
     monkeypatch.setattr(service, "store_pdf", store)
     row = service.pdf_for_download(certs[1], certs[1].trainee)
     assert row.content.startswith(b"%PDF")
+
+
+def test_the_sweep_renders_what_a_dead_worker_took(app, redis_queue, runner, make_user,
+                                                    course):
+    """A worker killed mid-chunk has taken ids out of Redis without storing their PDFs: the
+    cron's `flask certificates retry` finds them in the database and queues them again."""
+    certs = [pass_exam(make_user("trainee"), course) for _ in range(3)]
+    keys = jobs.redis_keys(app)
+    taken = redis_queue.connection.spop(keys["pending"], 10)  # the dying worker's chunk
+    assert {int(i) for i in taken} == {c.id for c in certs}
+    assert set(jobs.without_pdf()) >= {c.id for c in certs}
+    result = runner.invoke(args=["certificates", "retry"])
+    assert result.exit_code == 0 and "queued for the workers" in result.output
+    _work(redis_queue)
+    assert all(_files_per_certificate().get(c.id) == 1 for c in certs)
+    assert not set(jobs.without_pdf()) & {c.id for c in certs}

@@ -89,3 +89,23 @@ def test_a_failing_listener_leaves_the_outbox_pending_then_retry_issues(runner, 
     row = db.session.get(IssuanceOutbox, row.id)
     assert row.state == "issued" and row.last_error is None
     assert pass_exam(trainee, course, attempt_id=555).id == row.certificate_id  # idempotent
+
+
+def test_without_redis_the_sweep_renders_missing_pdfs_once(runner, trainee, course):
+    from certificates import jobs
+    from certificates.models import CertificateFile
+
+    cert = pass_exam(trainee, course)
+    assert cert.id not in jobs.without_pdf()  # without Redis the issue renders it inline
+    db.session.execute(db.delete(CertificateFile).where(  # lost, say, in a crash
+        CertificateFile.certificate_id == cert.id))
+    db.session.commit()
+    assert cert.id in jobs.without_pdf()
+    result = runner.invoke(args=["certificates", "retry"])
+    assert result.exit_code == 0 and "rendered now" in result.output
+    files = db.session.scalars(db.select(CertificateFile).where(
+        CertificateFile.certificate_id == cert.id)).all()
+    assert [f.watermark for f in files] == ["none"]
+    assert cert.id not in jobs.without_pdf()
+    again = runner.invoke(args=["certificates", "retry"])
+    assert "rendered now" not in again.output
