@@ -101,18 +101,17 @@ def _text_match(index: str, with_occupations: bool, exact_case: bool):
     for a `q` of 3+ characters), "grams" (course_search_terms' pairs and trigrams, then the
     exact test on those candidates), or "" (too short for either: the substring test alone).
 
-    Written as `id IN (union)` so that the database starts from the title index and the
-    occupation index instead of testing every published course.
+    With the pair table, written as `id IN (union)` so that the database starts from that
+    index and the occupation index instead of testing every published course; with trigrams
+    a plain OR on courses (PostgreSQL combines both indexes, or scans once when that is
+    cheaper, instead of joining courses to itself).
     """
     title = _contains(Course.title, bindparam("q_like"), exact_case)
     by_occupation = Course.occupation_id.in_(bindparam("occupation_ids", expanding=True))
-    if not index:
+    if index != "grams":  # the trigram index (or none) serves the condition on courses itself
         return or_(title, by_occupation) if with_occupations else title
-    if index == "trigrams":
-        by_title = select(Course.id).where(title)
-    else:
-        found = search.candidates().subquery()
-        by_title = select(Course.id).join(found, found.c.course_id == Course.id).where(title)
+    found = search.candidates().subquery()
+    by_title = select(Course.id).join(found, found.c.course_id == Course.id).where(title)
     if not with_occupations:
         return Course.id.in_(by_title)
     return Course.id.in_(union(by_title, select(Course.id).where(by_occupation)))
@@ -196,8 +195,11 @@ def _statements(shape: _Shape):
     return count, page
 
 
-def _title_index(q: str, sqlite: bool, has_grams: bool) -> str:
-    if not sqlite and len(q) >= 3:
+def _title_index(q: str, sqlite: bool, has_grams: bool, caseless: bool) -> str:
+    """PostgreSQL's trigram index for 3+ characters without case (Chinese): measured faster
+    than the pair table there. A Latin word keeps the pair table's trigrams: PostgreSQL's
+    planner tested ILIKE on every title rather than use its GIN index (4.2 vs 2.1 ms)."""
+    if not sqlite and caseless and len(q) >= 3:
         return "trigrams"
     return "grams" if has_grams else ""
 
@@ -222,7 +224,7 @@ def _shape_and_params(filters: MenuFilters, sqlite: bool) -> tuple[_Shape, dict]
         params["subsidised"] = filters.subsidised
     caseless = q.lower() == q == q.upper()
     shape = _Shape(sqlite=sqlite, exact_case=sqlite or caseless, q=bool(q),
-                   index=_title_index(q, sqlite, bool(params.get("grams"))),
+                   index=_title_index(q, sqlite, bool(params.get("grams")), caseless),
                    occupations=bool(params.get("occupation_ids")),
                    occupation=bool(filters.occupation), level=bool(filters.level),
                    mode=bool(filters.mode),

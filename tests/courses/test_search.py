@@ -102,13 +102,13 @@ def test_filters_with_search_are_two_statements_and_values_never_mix(client, men
 
 
 def test_which_index_finds_the_titles():
-    """PostgreSQL answers 3+ characters from its pg_trgm index; shorter queries (two Chinese
-    characters have no trigram) and SQLite use the character-pair table; one character
-    neither. The parametrized queries above run through each on its database."""
+    """PostgreSQL answers 3+ Chinese characters from its pg_trgm index; shorter queries (two
+    Chinese characters have no trigram), Latin words and SQLite use the character-pair table;
+    one character neither. The parametrized queries above run through each on its database."""
     from courses.menu import _title_index
 
-    assert _title_index("养老护理", sqlite=False, has_grams=True) == "trigrams"
-    assert _title_index("sew", sqlite=False, has_grams=True) == "trigrams"
-    assert _title_index("直播", sqlite=False, has_grams=True) == "grams"
-    assert _title_index("养老护理", sqlite=True, has_grams=True) == "grams"
-    assert _title_index("电", sqlite=True, has_grams=False) == ""
+    assert _title_index("养老护理", sqlite=False, has_grams=True, caseless=True) == "trigrams"
+    assert _title_index("sew", sqlite=False, has_grams=True, caseless=False) == "grams"
+    assert _title_index("直播", sqlite=False, has_grams=True, caseless=True) == "grams"
+    assert _title_index("养老护理", sqlite=True, has_grams=True, caseless=True) == "grams"
+    assert _title_index("电", sqlite=True, has_grams=False, caseless=True) == ""
