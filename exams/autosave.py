@@ -12,7 +12,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc
 from exams import papers
-from exams.grading import TYPES, AnswerError, Key
+from exams.grading import TYPES, AnswerError, key_of
 from exams.models import Attempt, AttemptItem, Question
 
 
@@ -82,9 +82,7 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
     if row.type is None:
         raise NotFound(_("This question is not on your paper."))
     try:
-        value = TYPES[row.type].clean_answer(Key(type=row.type, points=row.points,
-                                                 options=row.options, answers=row.answers,
-                                                 partial_credit=row.partial_credit), answer)
+        value = TYPES[row.type].clean_answer(key_of(row), answer)  # row: the key's columns
     except AnswerError as exc:
         raise Invalid(str(exc), fields={"answer": [str(exc)]}) from exc
     if row.answer == value and row.saved_at is not None:

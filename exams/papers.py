@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from core.errors import Conflict
 from core.extensions import db
-from exams.grading import TYPES, Key
+from exams import grading
 from exams.models import Attempt, AttemptItem, Exam, Question
 
 _rng = random.SystemRandom()
@@ -97,9 +97,7 @@ def grade(attempt: Attempt) -> tuple[float, int]:
     db.session.flush()  # answers or a key corrected in this session count
     awards, total, answered = [], 0.0, 0
     for row in db.session.execute(_TO_GRADE, {"attempt": attempt.id}):
-        key = Key(type=row.type, points=row.points, options=row.options, answers=row.answers,
-                  partial_credit=row.partial_credit)
-        points = TYPES[row.type].grade(key, row.answer)
+        points = grading.grade(row, row.answer)  # the row carries the key's columns
         awards.append({"item": row.id, "points": points})
         total += points
         answered += row.answer is not None
