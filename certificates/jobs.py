@@ -9,8 +9,9 @@ import os
 from collections.abc import Callable, Iterable
 
 from flask import current_app, has_app_context
+from sqlalchemy import case, exists, select
 
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateFile
 from core.extensions import db
 
 CHUNK = 25
@@ -138,10 +139,6 @@ def without_pdf(limit: int = 1000) -> list[int]:
     """Certificates whose current PDF (plain, or watermarked once revoked) was never stored:
     a worker died holding their ids, or Redis lost them. Downloads render these on demand;
     the sweep (`flask certificates retry`) renders them ahead."""
-    from sqlalchemy import case, exists, select
-
-    from certificates.models import CertificateFile
-
     watermark = case((Certificate.status == "revoked", "revoked"), else_="none")
     stored = exists().where(CertificateFile.certificate_id == Certificate.id,
                             CertificateFile.watermark == watermark)
