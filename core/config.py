@@ -58,6 +58,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh": "简体中文", "en": "English"},
+        # Menu pages are kept per process until a menu table changes, and at most this long
+        # (courses/menu_cache.py); 0 turns the cache off. Without Redis another process's
+        # change (`flask menu import` beside `make run`) is seen only when this runs out.
+        "MENU_CACHE_SECONDS": int(os.environ.get("MENU_CACHE_SECONDS",
+                                                 60 if redis_url else 5)),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": True,

@@ -96,7 +96,10 @@ def init_extensions(app: Flask) -> None:
     @app.after_request
     def commit_or_rollback(response):
         # The one commit of a request: only when it succeeded, and no service error was raised
-        # in it (even one a view caught and answered with a redirect).
+        # in it (even one a view caught and answered with a redirect). A request that never
+        # opened a session (a cached menu page, a health check) has nothing to end.
+        if not db.session.registry.has():
+            return response
         if response.status_code < 400 and not errors.request_failed():
             try:
                 db.session.commit()

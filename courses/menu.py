@@ -9,10 +9,11 @@ trips: the occupations matching `q` and the page with its total, or the page and
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import Integer, bindparam, case, func, or_, select, union
 
 from core.extensions import db
-from courses import search
+from courses import menu_cache, search
 from courses.models import Course, Institution, Occupation, Platform
 
 
@@ -252,9 +253,28 @@ def menu_item(row, locale: str) -> dict:
     }
 
 
+def _page_key(filters: MenuFilters, page: int, per_page: int, locale: str) -> tuple:
+    """Everything a menu page depends on, besides the menu's tables."""
+    return ((filters.q or "").strip(), filters.occupation, filters.level, filters.mode,
+            filters.region, filters.subsidised, page, per_page, locale)
+
+
 def menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> dict:
     """One page of published courses matching the filters, with the total: by relevance when
-    `q` is given, newest first otherwise (and among equally relevant courses)."""
+    `q` is given, newest first otherwise (and among equally relevant courses). Served from
+    menu_cache while no course, occupation or provider has changed since it was read."""
+    return menu_cache.page(("page", *_page_key(filters, page, per_page, locale)),
+                           lambda: _read_menu_page(filters, page, per_page, locale))
+
+
+def menu_page_json(filters: MenuFilters, page: int, per_page: int, locale: str) -> bytes:
+    """menu_page as the API's JSON body, encoded once per cached page."""
+    return menu_cache.page(("json", *_page_key(filters, page, per_page, locale)),
+                           lambda: current_app.json.dumps(
+                               _read_menu_page(filters, page, per_page, locale)).encode())
+
+
+def _read_menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> dict:
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     shape, params = _shape_and_params(filters, sqlite)
     count, page_rows = _statements(shape)

@@ -11,7 +11,12 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import now_utc
 from courses import lifecycle, providers
-from courses.menu import MenuFilters, menu_page, region_clause  # noqa: F401  (the feature's API)
+from courses.menu import (  # noqa: F401  (the feature's API)
+    MenuFilters,
+    menu_page,
+    menu_page_json,
+    region_clause,
+)
 from courses.models import (
     CERTIFICATE_TYPES,
     MODES,

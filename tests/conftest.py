@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, make_url, text
 from app import create_app
 from core import timeutil
 from core.extensions import db
+from courses import menu_cache
 from tests import factories
 
 # The machine may be loaded by other work: slow input generation is not a failure.
@@ -109,6 +110,7 @@ def truncate_all() -> None:
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
+    menu_cache.clear()
 
 
 @pytest.fixture(autouse=True)
