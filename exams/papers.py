@@ -5,7 +5,7 @@ every candidate on exam day, so they read columns, not entities (building 16 que
 import random
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 
 from core.errors import Conflict
 from core.extensions import db
@@ -30,8 +30,15 @@ _TO_GRADE = (select(AttemptItem.id, AttemptItem.answer, Question.type, Question.
              .join(Question, Question.id == AttemptItem.question_id)
              .where(AttemptItem.attempt_id == bindparam("attempt")))
 _items = AttemptItem.__table__
-_AWARD = (update(_items).where(_items.c.id == bindparam("item"))
-          .values(points_awarded=bindparam("points")))
+_LAY_OUT = insert(_items).returning(_items.c.id)
+
+
+def _award(points: dict[int, float]):
+    """Every item's points in one UPDATE (`CASE id WHEN ... THEN ...`): an executemany would
+    have the driver send, and the database plan, one UPDATE per item (1.5 ms for 16 on
+    PostgreSQL). The values are bound parameters, so it is compiled once per paper size."""
+    return (update(_items).where(_items.c.id.in_(list(points)))
+            .values(points_awarded=case(points, value=_items.c.id)))
 
 
 def draw(exam: Exam) -> list:
@@ -69,7 +76,11 @@ def lay_out(attempt: Attempt, exam: Exam, questions: list) -> list[dict]:
         rows.append({"attempt_id": attempt.id, "question_id": question.id,
                      "position": position, "option_order": order})
         paper.append(_as_shown(question.id, position, question, order))
-    db.session.execute(insert(AttemptItem), rows)
+    # RETURNING makes SQLAlchemy send one INSERT with a VALUES row per question
+    # ("insertmanyvalues", the statement still compiled once) where a plain executemany has the
+    # driver send, and the database plan, one INSERT per row: 1.4 ms for 16 rows on
+    # PostgreSQL. The ids returned are not needed.
+    db.session.execute(_LAY_OUT, rows)
     return paper
 
 
@@ -93,16 +104,16 @@ def shown(attempt: Attempt) -> tuple[list[dict], dict[str, object]]:
 
 def grade(attempt: Attempt) -> tuple[float, int]:
     """Grade every item against its question's current key in one pass and store the points
-    (one read, one UPDATE per item in a single executemany). Returns (points, answered)."""
+    (one read, one UPDATE of every item). Returns (points, answered)."""
     db.session.flush()  # answers or a key corrected in this session count
-    awards, total, answered = [], 0.0, 0
+    awards, total, answered = {}, 0.0, 0
     for row in db.session.execute(_TO_GRADE, {"attempt": attempt.id}):
         points = grading.grade(row, row.answer)  # the row carries the key's columns
-        awards.append({"item": row.id, "points": points})
+        awards[row.id] = points
         total += points
         answered += row.answer is not None
     if awards:
-        db.session.execute(_AWARD, awards)
+        db.session.execute(_award(awards))
     forget_items(attempt.id)
     return round(total, 4), answered
 
