@@ -5,7 +5,9 @@ this process's (the app's Python), not the database's; it is the figure the shar
 disturbs least. Medians over BENCH_EXAM_TRAINEES (default 60) trainees.
 
 `.venv/bin/python -m bench.exams_inprocess` (BENCH_PROFILE=start|save|submit prints a
-pyinstrument profile of that step over all trainees).
+pyinstrument profile of that step over all trainees, BENCH_CPROFILE=tottime|cumtime a
+cProfile of its CPU time instead; BENCH_COUNT=1 adds Python function calls and driver waits
+per request, which do not vary with the machine's load).
 """
 
 import json
@@ -67,6 +69,11 @@ def main() -> None:
 
                 profiler = Profiler(interval=0.0002)
 
+        counting = {}  # BENCH_COUNT: a cProfile per step, read for calls and round trips
+        if os.environ.get("BENCH_COUNT"):
+            import cProfile
+
+            counting = {step: cProfile.Profile() for step in ("bare", "start", "save", "submit")}
         with app.app_context():
             event.listen(db.engine, "before_cursor_execute",
                          lambda *_a: statements.__setitem__(0, statements[0] + 1))
@@ -76,9 +83,13 @@ def main() -> None:
             before = statements[0]
             if profiler is not None and step == profile_step:
                 profiler.start()
+            if counting:
+                counting[step].enable()
             w0, c0 = time.perf_counter(), time.process_time()
             response = client.open(path, method=method, headers=headers, json=body)
             cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+            if counting:
+                counting[step].disable()
             if profiler is not None and step == profile_step:
                 profiler.stop()
             assert response.status_code < 400, (step, response.status_code, response.data)
@@ -106,6 +117,20 @@ def main() -> None:
             print(f"| {step} | {statistics.median(r[0] for r in rows) * 1000:.2f} | "
                   f"{statistics.median(r[1] for r in rows) * 1000:.2f} | "
                   f"{statistics.median(r[2] for r in rows):.0f} |")
+        if counting:
+            import pstats
+
+            print("\nDeterministic, per request (means): Python function calls, and the "
+                  "driver's waits for the server (round trips; an executemany in a pipeline "
+                  "counts one per statement)")
+            print("| step | Python calls | driver waits |")
+            print("|---|---|---|")
+            for step, prof in counting.items():
+                stats = pstats.Stats(prof)
+                waits = sum(v[1] for (f, _l, name), v in stats.stats.items()
+                            if name in ("wait", "wait_c") or "wait_c" in name)
+                n = len(samples[step])
+                print(f"| {step} | {stats.total_calls / n:.0f} | {waits / n:.1f} |")
         if profiler is not None and hasattr(profiler, "output_text"):
             print(profiler.output_text(unicode=True, color=False, show_all=False))
         elif profiler is not None:
