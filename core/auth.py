@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, bindparam, select
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 
 from core.errors import ServiceError
@@ -73,11 +73,15 @@ def bearer_token() -> str | None:
 
 
 @cache
-def _token_with_user():
+def _user_of_token():
     """Built once, on first use (the User mapper belongs to a feature core does not import):
-    every API request runs it, the user in the same statement."""
-    return (select(ApiToken).options(joinedload(ApiToken.user))
-            .where(ApiToken.token_hash == bindparam("token_hash")))
+    every API request runs it. The user of a live token in one statement that loads only the
+    User: revocation and expiry are tested in SQL, so no ApiToken entity is built and joined
+    (that eager load was a quarter of an autosave's CPU time)."""
+    user = ApiToken.user.property.mapper.class_
+    return (select(user).join(ApiToken, ApiToken.user_id == user.id)
+            .where(ApiToken.token_hash == bindparam("token_hash"),
+                   ApiToken.revoked_at.is_(None), ApiToken.expires_at > bindparam("now")))
 
 
 def current_api_user():
@@ -87,9 +91,10 @@ def current_api_user():
     user = None
     token = bearer_token()
     if token:
-        row = db.session.scalar(_token_with_user(), {"token_hash": _hash(token)})
-        if row and row.revoked_at is None and row.expires_at > now_utc() and row.user.active:
-            user = row.user
+        found = db.session.scalar(_user_of_token(), {"token_hash": _hash(token),
+                                                     "now": now_utc()})
+        if found is not None and found.active:
+            user = found
     elif current_user.is_authenticated:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             csrf.protect()  # cookie-authenticated writes must carry X-CSRFToken

@@ -43,7 +43,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ENV_NAME": env_name,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: core.setup pings a pooled connection only after it sat idle or
+        # when its socket shows the server closed it (pre-ping cost every request a round trip)
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": redis_url,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)),
         "SESSION_COOKIE_HTTPONLY": True,

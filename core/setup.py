@@ -1,10 +1,13 @@
 """Wiring shared by every feature: extensions, request lifecycle, security headers, locale."""
 
+import select
+import time
+
 from flask import Flask, jsonify, request, session
 from flask_login import current_user
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
@@ -73,6 +76,61 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# A pooled connection used this recently is not pinged on checkout unless its socket shows
+# the server closed it (see `_ping_if_stale`).
+PING_AFTER_IDLE_SECONDS = 10.0
+_RETURNED_AT = "skillbridge_returned_at"
+
+
+def _note_return(_dbapi_connection, record) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _socket_closed(dbapi_connection) -> bool:
+    """True when the server closed the connection or sent something while it sat idle in the
+    pool (a restart or a terminated backend sends its notice and closes the socket, so the
+    socket reads as ready): a local poll, no round trip. Drivers without a socket (SQLite)
+    never read as closed."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return False
+    try:
+        poller = select.poll()
+        poller.register(fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # closed or unusable: let the ping decide
+        return True
+
+
+def _ping_if_stale(engine):
+    """Replaces `pool_pre_ping`, which cost every request a round trip (the pool hands each
+    request its connection afresh): a connection is pinged when it sat idle past
+    PING_AFTER_IDLE_SECONDS or its socket shows the server closed it; a failed ping
+    invalidates the pool as pre-ping does. A fresh connection is not pinged (nor by pre-ping).
+    Under load connections come back within milliseconds, so the round trip goes away; after
+    a quiet spell (when idle timeouts and restarts bite) every connection is pinged as
+    before."""
+    dialect = engine.dialect
+
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None:  # fresh from connect
+            return
+        if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS \
+                and not _socket_closed(dbapi_connection):
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            raise InvalidatePoolError()  # reconnect, and retire the pool's older connections
+
+    return checkout
+
+
 def init_extensions(app: Flask) -> None:
     app.url_map.converters["int"] = DbIntConverter
     db.init_app(app)
@@ -89,6 +147,8 @@ def init_extensions(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"})
     with app.app_context():
+        event.listen(db.engine, "checkout", _ping_if_stale(db.engine))
+        event.listen(db.engine, "checkin", _note_return)
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
             db.engine.dispose()  # connections made before the listener get the pragmas too

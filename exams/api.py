@@ -4,7 +4,7 @@ results and item analysis."""
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core.api import PageArgs, api_blueprint, page_of, paginate
+from core.api import PageArgs, already_dumped, api_blueprint, page_of, paginate
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
 from core.csvexport import csv_response
 from core.errors import Conflict, Forbidden
@@ -143,7 +143,7 @@ def start_attempt(exam_id):
     user = current_api_user()
     exam = service.get_exam(exam_id)
     attempt, questions = attempts.start_attempt(user, exam)
-    return paper_payload(attempt, (questions, {}))
+    return already_dumped(paper_payload(attempt, (questions, {})), 201)
 
 
 @blp.route("/exams/<int:exam_id>/attempts", methods=["GET"])
@@ -215,8 +215,9 @@ def save_answer(args, attempt_id, question_id):
         if error.code == "attempt_closed":
             _finalise_expired(attempt_id)
         raise
-    return {"question_id": question_id, "answer": saved.answer, "saved_at": iso(saved.saved_at),
-            "deadline": iso(saved.deadline), "server_time": iso(now_utc())}
+    return already_dumped({"question_id": question_id, "answer": saved.answer,
+                           "saved_at": iso(saved.saved_at), "deadline": iso(saved.deadline),
+                           "server_time": iso(now_utc())})
 
 
 def _finalise_expired(attempt_id: int) -> None:
@@ -236,7 +237,7 @@ def submit(attempt_id):
     """Submit: the theory part is graded by the server; a second submit returns the same
     result."""
     user = current_api_user()
-    return result_payload(attempts.submit(user, attempt_id), user)
+    return already_dumped(result_payload(attempts.submit(user, attempt_id), user))
 
 
 @blp.route("/attempts/<int:attempt_id>/practical-score", methods=["POST"])

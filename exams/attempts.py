@@ -7,7 +7,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -20,7 +20,7 @@ from courses import service as courses
 from exams import papers, service
 from exams.autosave import sqlite_write_lock
 from exams.grading import TYPES, AnswerError, key_of, score_percent
-from exams.models import Attempt, AttemptItem, Exam, Question
+from exams.models import Attempt, AttemptItem, Exam, ExamOverride, Question
 
 
 def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
@@ -83,6 +83,26 @@ def check_eligible(exam: Exam, trainee) -> dict:
     return summary
 
 
+def _override_column(column):
+    return (select(column).where(ExamOverride.exam_id == bindparam("exam"),
+                                 ExamOverride.trainee_id == bindparam("trainee"))
+            .scalar_subquery())
+
+
+# A trainee's standing at an exam, built once: attempts used, the open one's id, whether one
+# passed (an aggregate: one row even with no attempt), and the override's extra minutes and
+# attempts (NULL without one). Starting read these with two statements and loaded every
+# attempt as an entity.
+_mine = (Attempt.exam_id == bindparam("exam")) & (Attempt.trainee_id == bindparam("trainee"))
+_STANDING = select(
+    func.count(Attempt.id),
+    func.max(case((Attempt.status == "in_progress", Attempt.id))),
+    func.max(case((Attempt.passed.is_(True), 1), else_=0)),
+    _override_column(ExamOverride.extra_minutes),
+    _override_column(ExamOverride.extra_attempts),
+).where(_mine)
+
+
 def start_attempt(trainee, exam: Exam, now: datetime | None = None
                   ) -> tuple[Attempt, list[dict]]:
     """Start an attempt: eligibility, window, attempt count; the deadline is fixed here.
@@ -90,10 +110,12 @@ def start_attempt(trainee, exam: Exam, now: datetime | None = None
     now = now or now_utc()
     providers.require_approved(exam.course)
     check_eligible(exam, trainee)
-    # One read of this trainee's attempts answers "open?", "passed?" and "how many?".
-    mine = attempts_of(exam, trainee.id)
-    current = next((a for a in mine if a.status == "in_progress"), None)
+    # One statement answers "how many?", "open?", "passed?" and the override's extras.
+    used, open_id, passed, extra_minutes, extra_attempts = db.session.execute(
+        _STANDING, {"exam": exam.id, "trainee": trainee.id}).one()
+    current = db.session.get(Attempt, open_id) if open_id is not None else None
     if expire_if_due(current, now):
+        passed = passed or bool(current.passed)  # graded just now, with what was saved
         current = None
     if now < exam.opens_at:
         raise Conflict(_("The exam is not open yet."), code="exam_not_open")
@@ -102,14 +124,12 @@ def start_attempt(trainee, exam: Exam, now: datetime | None = None
     if current is not None:
         raise Conflict(_("You already have an attempt in progress."), code="attempt_open",
                        extra={"attempt_id": current.id})
-    if any(a.passed for a in mine):
+    if passed:
         raise Conflict(_("You have already passed this exam."), code="already_passed")
-    used = len(mine)
-    override = service.override_for(exam, trainee.id)
-    if used >= exam.max_attempts + (override.extra_attempts if override else 0):
+    if used >= exam.max_attempts + (extra_attempts or 0):
         raise Conflict(_("You have used all your attempts at this exam."),
                        code="no_attempts_left")
-    minutes = exam.time_limit_minutes + (override.extra_minutes if override else 0)
+    minutes = exam.time_limit_minutes + (extra_minutes or 0)
     deadline = min(now + timedelta(minutes=minutes), exam.closes_at)
     attempt = Attempt(exam_id=exam.id, trainee_id=trainee.id, number=used + 1,
                       status="in_progress", started_at=now, deadline=deadline)

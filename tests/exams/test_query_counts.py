@@ -53,21 +53,26 @@ def test_start_save_and_submit_run_the_same_few_statements_for_4_or_16_questions
         assert large[step] == small[step], (step, small[step], large[step])
     # token with its user, exam with its course, enrolment, the stored attendance row (one
     # SELECT: the gate does not recompute from lesson progress, check-ins or live events), the
-    # trainee's attempts, the override, question ids, the picked questions, 2 INSERTs + audit;
-    # the paper is built from the picked questions, not read back. 19 statements before the
-    # stored summary, 15 after, 11 since (issue 15).
-    assert large["start"] <= 11, "\n".join(s[:70] for s in large["statements"]["start"])
+    # trainee's standing (attempts used, open, passed, and the override: one SELECT), question
+    # ids, the picked questions, 2 INSERTs + audit; the paper is built from the picked
+    # questions, not read back. 19 statements before the stored summary, 15 after, 11 then
+    # 10 since (issue 15).
+    assert large["start"] <= 10, "\n".join(s[:70] for s in large["statements"]["start"])
+    assert not [s for s in large["statements"]["start"] if s.startswith("SELECT exam_overrides")]
     assert not [s for s in large["statements"]["start"] if s.startswith("SELECT courses.")]
     recomputing = [s for s in large["statements"]["start"] if s.startswith((
         "SELECT lesson_progress.", "SELECT offline_checkins.", "SELECT live_events.",
         "SELECT lessons."))]
     assert not recomputing, recomputing
     inserts = [s for s in large["statements"]["start"] if s.startswith("INSERT INTO attempt_items")]
-    assert len(inserts) == 1  # the whole paper in one statement
-    # submit: one read of the items with their questions, one executemany of the grades
+    assert len(inserts) == 1  # the whole paper in one statement, not one per row:
+    assert inserts[0].count("), (") == 15, inserts[0][:300]  # a VALUES group per question
+    # submit: one read of the items with their questions, one UPDATE of all their grades
     item_reads = [s for s in large["statements"]["submit"]
                   if s.startswith("SELECT attempt_items.")]
     assert len(item_reads) == 1
+    awards = [s for s in large["statements"]["submit"] if s.startswith("UPDATE attempt_items")]
+    assert len(awards) == 1 and "CASE" in awards[0], awards
     assert not [s for s in large["statements"]["submit"] if s.startswith("SELECT questions.")]
     # the attempt is read with its exam and written once: token, attempt + exam, items, grades,
     # audit, the attempt's UPDATE (SQLite adds its write lock). A pass then issues the
