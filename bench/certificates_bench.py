@@ -86,6 +86,12 @@ def prepare(url: str, instance: str, trainees: int) -> tuple[int, list[int]]:
         db.session.commit()
         course_id = course.id
         db.engine.dispose()
+        # The CJK face is extracted into the instance folder once, on the first render ever
+        # (a few seconds): a deployed server has it already, and this fresh folder would
+        # otherwise charge it to whichever timed process renders first.
+        from certificates import fonts
+
+        fonts.face_file(app)
     return course_id, ids
 
 
