@@ -121,7 +121,8 @@ def render_bench(url: str, instance: str) -> list[str]:
         values, blob = service.pdf_values(cert), service.signed_blob(cert)
         # The same face, font configuration and @font-face as the certificate's.
         parsed = pdf.styles(app)
-        one_line = (f'<style>html{{font-family:"{fonts.FAMILY}"}}@page{{size:A4 landscape}}'
+        one_line = (f'<style>html{{font-family:"{fonts.FAMILY}","{fonts.FULL_FAMILY}"}}'
+                    '@page{size:A4 landscape}'
                     '</style><p>李春花 职业技能等级证书</p>')
 
         def baseline():

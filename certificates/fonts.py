@@ -9,7 +9,13 @@ Chinese sits at ids 9,000-63,000 and fullwidth brackets near 59,000, so every ce
 embedded ~60,000 slots (776 KB before compression) for ~80 glyphs, and subsetting and
 compressing that was most of a render. With ASCII, punctuation and the 3,755 common (GB 2312
 level 1) hanzi first, the subset stops at ~4,000. Every glyph stays in the face: the order
-only decides speed, never which characters print."""
+only decides speed, never which characters print.
+
+HarfBuzz's subsetter also reads the whole face each time (~12 ms for 65,535 glyphs against
+~2 ms for 14,000), so certificates print from a second, smaller file cut from the first:
+GB 2312 and what its substitutions reach, same glyph ids. The stylesheet names it first and
+the full face second ("SB CJK", "SB CJK Full"): a character it lacks (a rare name) comes
+from the full face, embedded as a second subset in that certificate only."""
 
 import os
 import re
@@ -22,8 +28,9 @@ from core.config import ConfigError
 DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 DEFAULT_FACE = "Noto Sans CJK SC"
 # Bumped when the extracted file's recipe changes, so existing instance folders extract afresh.
-RECIPE = "r2"
+RECIPE = "r3"
 FAMILY = "SB CJK"  # the name the certificate stylesheet uses for whichever face is configured
+FULL_FAMILY = "SB CJK Full"  # the whole face, behind the common-characters file
 _extracted: dict[tuple, str] = {}
 _lock = threading.Lock()
 
@@ -80,6 +87,14 @@ def face_file(app) -> str:
     return _extracted[key]
 
 
+def families(app) -> list[tuple[str, str]]:
+    """(CSS family, file) of the faces the stylesheet lists: the common characters' file
+    and the full face when the face was extracted here, else the configured file alone."""
+    full = face_file(app)
+    common = _common_file(full)
+    return [(FAMILY, common), (FULL_FAMILY, full)] if common else [(FAMILY, full)]
+
+
 def _extract(app, path: str, face: str, source: os.stat_result) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", face).strip("-")
     target = (Path(app.instance_path) / "fonts"
@@ -95,13 +110,16 @@ def _extract(app, path: str, face: str, source: os.stat_result) -> str:
     collection = TTCollection(path, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
     try:
         font = next(f for f in collection.fonts if f["name"].getDebugName(1) == face)
-        _common_glyphs_first(font)
+        tier_glyphs = _common_glyphs_first(font)
         # Written beside the target and renamed: app servers and workers starting together
         # never read a half-written file.
         handle, partial = tempfile.mkstemp(dir=target.parent, suffix=".part")
         os.close(handle)
         try:
             font.save(partial, reorderTables=False)
+            common = _cut_common(partial, tier_glyphs)
+            if common is not None:
+                _write(_common_path(target), common)
             os.replace(partial, target)
         except BaseException:
             os.unlink(partial)
@@ -109,6 +127,67 @@ def _extract(app, path: str, face: str, source: os.stat_result) -> str:
     finally:
         collection.close()
     return str(target)
+
+
+def _common_path(full: Path) -> Path:
+    return full.with_name(full.stem + "-common.otf")
+
+
+def _common_file(full: str) -> str | None:
+    """Written before the full face is renamed into place, so present whenever it is (unless
+    HarfBuzz could not cut it: then the full face serves alone)."""
+    if not Path(full).name.endswith(f"-{RECIPE}.otf"):
+        return None  # a configured single-face file is used as it is
+    common = _common_path(Path(full))
+    return str(common) if common.is_file() else None
+
+
+def _write(target: Path, data: bytes) -> None:
+    handle, partial = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(partial, target)
+
+
+def _cut_common(full: str, count: int) -> bytes | None:
+    """The first `count` glyphs of the reordered face and whatever any GSUB feature makes of
+    them, ids unchanged, cut by the HarfBuzz subsetter WeasyPrint loads (0.6 s; fontTools
+    takes 10-25 s). None when that library lacks what this needs."""
+    try:
+        from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+
+        if not hasattr(harfbuzz, "hb_face_create"):
+            ffi.cdef("""
+                hb_blob_t * hb_blob_create_from_file (const char *file_name);
+                hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);
+                void hb_set_clear (hb_set_t *set);
+                void hb_set_invert (hb_set_t *set);""")
+        blob = ffi.gc(harfbuzz.hb_blob_create_from_file(full.encode()), harfbuzz.hb_blob_destroy)
+        face = ffi.gc(harfbuzz.hb_face_create(blob, 0), harfbuzz.hb_face_destroy)
+        plan = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(),
+                      harfbuzz_subset.hb_subset_input_destroy)
+        harfbuzz.hb_set_add_sorted_array(harfbuzz_subset.hb_subset_input_glyph_set(plan),
+                                         ffi.new(f"hb_codepoint_t[{count}]",
+                                                 list(range(count))), count)
+        # Every layout feature, name and language kept: only glyphs are left out.
+        for kind in ("LAYOUT_FEATURE_TAG", "NAME_ID", "NAME_LANG_ID"):
+            keep = harfbuzz_subset.hb_subset_input_set(
+                plan, getattr(harfbuzz_subset, f"HB_SUBSET_SETS_{kind}"))
+            harfbuzz.hb_set_clear(keep)
+            harfbuzz.hb_set_invert(keep)
+        harfbuzz_subset.hb_subset_input_set_flags(
+            plan, harfbuzz_subset.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
+            | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED)
+        cut = harfbuzz_subset.hb_subset_or_fail(face, plan)
+        if cut == ffi.NULL:
+            return None
+        cut = ffi.gc(cut, harfbuzz.hb_face_destroy)
+        data = ffi.gc(harfbuzz.hb_face_reference_blob(cut), harfbuzz.hb_blob_destroy)
+        length = ffi.new("unsigned int *")
+        pointer = harfbuzz.hb_blob_get_data(data, length)
+        return ffi.unpack(pointer, length[0]) if length[0] else None
+    except (ImportError, AttributeError, OSError, TypeError):
+        return None
 
 
 def _gb2312(first: int, last: int) -> list[int]:
@@ -185,9 +264,10 @@ def _closure(glyphs: list[str], known: set[str], subtables: list) -> list[str]:
     return added
 
 
-def _common_glyphs_first(font) -> None:
+def _common_glyphs_first(font) -> int:
     """Reorder the face's glyphs: .notdef, then each tier's glyphs and what the default
-    substitutions make of them, then the rest in their original order."""
+    substitutions make of them, then the rest in their original order. Returns how many
+    glyphs the tiers took."""
     from fontTools.ttLib.reorderGlyphs import reorderGlyphs
 
     original = font.getGlyphOrder()
@@ -201,6 +281,8 @@ def _common_glyphs_first(font) -> None:
             if glyph not in placed:
                 placed.add(glyph)
                 order.append(glyph)
+    tiers = len(order)
     order += [glyph for glyph in original if glyph not in placed]
     font.ensureDecompiled()
     reorderGlyphs(font, order)
+    return tiers

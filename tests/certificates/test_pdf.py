@@ -168,6 +168,14 @@ def test_the_extracted_face_puts_common_glyphs_first_and_keeps_every_glyph(app):
     # stops near id 4,000 instead of 60,000.
     assert max(ids[cmap[ord(c)]] for c in "李春花职业技能等级证书中准（）·0A") < 4200
     assert ids[cmap[ord("0")]] < 200 and ids[cmap[ord("喆")]] > 4200
+    # The file certificates print from first: GB 2312 only, under the same glyph ids.
+    (first, common), (second, full) = fonts.families(app)
+    assert (first, second, full) == (fonts.FAMILY, fonts.FULL_FAMILY, fonts.face_file(app))
+    with TTFont(common, lazy=True) as cut:
+        cut_ids = {name: n for n, name in enumerate(cut.getGlyphOrder())}
+        cut_cmap = cut.getBestCmap()
+        assert all(cut_ids[cut_cmap[ord(c)]] == ids[cmap[ord(c)]] for c in "李春花（）0A")
+        assert ord("喆") not in cut_cmap and len(cut_ids) < 20_000
 
 
 def test_rare_characters_in_a_name_still_print(app, certificate, tmp_path):
@@ -178,6 +186,11 @@ def test_rare_characters_in_a_name_still_print(app, certificate, tmp_path):
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "李喆𠮷" in text
+    rows = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()[2:]
+    # The common characters' subset and, for these two, one of the full face: both embedded.
+    assert sorted(row.split()[0].split("+")[1] for row in rows) == ["SB-CJK", "SB-CJK-Full"]
+    assert all(row.split()[-5:-2] == ["yes", "yes", "yes"] for row in rows), rows
 
 
 def test_a_single_face_font_file_is_used_as_it_is(app, tmp_path):
