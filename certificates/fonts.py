@@ -101,9 +101,24 @@ def _extract(app, path: str, face: str, source: os.stat_result) -> str:
               / f"{Path(path).stem}-{slug}-{source.st_size}-{source.st_mtime_ns}-{RECIPE}.otf")
     if target.is_file():
         return str(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # In a child process: fontTools leaves ~140 MB behind in whichever process reorders the
+    # face, and that would be an app server's or a worker's for the rest of its life.
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    try:
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as child:
+            child.submit(_write_faces, path, face, str(target)).result()
+    except (AssertionError, OSError):  # a daemonic process may not start children
+        _write_faces(path, face, str(target))
+    return str(target)
+
+
+def _write_faces(path: str, face: str, target: str) -> None:
     from fontTools.ttLib import TTCollection
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(target)
     # Tables are copied as they are (the face's head timestamp too) but for the glyph order,
     # which is computed from the font alone: the same source font always yields the same
     # file, so PDFs stay byte-for-byte reproducible.
@@ -126,7 +141,6 @@ def _extract(app, path: str, face: str, source: os.stat_result) -> str:
             raise
     finally:
         collection.close()
-    return str(target)
 
 
 def _common_path(full: Path) -> Path:
