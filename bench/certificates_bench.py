@@ -53,6 +53,7 @@ def prepare(url: str, instance: str, trainees: int) -> tuple[int, list[int]]:
 
     from accounts import idcard
     from accounts.models import TraineeProfile, User
+    from certificates import fonts
     from core.extensions import db
     from courses.models import Course, CourseInstructor, Institution, Occupation
 
@@ -86,11 +87,7 @@ def prepare(url: str, instance: str, trainees: int) -> tuple[int, list[int]]:
         db.session.commit()
         course_id = course.id
         db.engine.dispose()
-        # The CJK face is extracted into the instance folder once, on the first render ever
-        # (a few seconds): a deployed server has it already, and this fresh folder would
-        # otherwise charge it to whichever timed process renders first.
-        from certificates import fonts
-
+        # Extracted once per instance folder (seconds): a deployed server has it; untimed here.
         fonts.face_file(app)
     return course_id, ids
 
