@@ -53,6 +53,7 @@ def prepare(url: str, instance: str, trainees: int) -> tuple[int, list[int]]:
 
     from accounts import idcard
     from accounts.models import TraineeProfile, User
+    from certificates import fonts
     from core.extensions import db
     from courses.models import Course, CourseInstructor, Institution, Occupation
 
@@ -86,6 +87,8 @@ def prepare(url: str, instance: str, trainees: int) -> tuple[int, list[int]]:
         db.session.commit()
         course_id = course.id
         db.engine.dispose()
+        # Extracted once per instance folder (seconds): a deployed server has it; untimed here.
+        fonts.face_file(app)
     return course_id, ids
 
 
@@ -115,7 +118,8 @@ def render_bench(url: str, instance: str) -> list[str]:
         values, blob = service.pdf_values(cert), service.signed_blob(cert)
         # The same face, font configuration and @font-face as the certificate's.
         parsed = pdf.styles(app)
-        one_line = (f'<style>html{{font-family:"{fonts.FAMILY}"}}@page{{size:A4 landscape}}'
+        one_line = (f'<style>html{{font-family:"{fonts.FAMILY}","{fonts.FULL_FAMILY}"}}'
+                    '@page{size:A4 landscape}'
                     '</style><p>李春花 职业技能等级证书</p>')
 
         def baseline():

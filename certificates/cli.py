@@ -62,9 +62,20 @@ def worker(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed.")
     from rq import SimpleWorker
 
+    class Worker(SimpleWorker):
+        """RQ listens for its commands in a thread that waits up to 60 s per read, and
+        redis-py's PubSubWorkerThread.stop() joins it: every worker exit (each `--burst` run)
+        sat idle for up to a minute. A one-second wait ends it at once."""
+
+        def subscribe(self):
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
+
     q = jobs.queue(current_app)
     # No fork per job: the worker keeps one app and one connection pool.
-    SimpleWorker([q], connection=q.connection).work(burst=burst)
+    Worker([q], connection=q.connection).work(burst=burst)
 
 
 def init_app(app) -> None:

@@ -42,10 +42,10 @@ def _fetcher_class():
     class LockedFetcher(URLFetcher):
         """Only data: URIs, files under the app's static folder and the configured font."""
 
-        def __init__(self, static_dir: str, font_path: str):
+        def __init__(self, static_dir: str, font_paths: list[str]):
             super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
             self.static_dir = os.path.realpath(static_dir)
-            self.font_path = os.path.realpath(font_path)
+            self.font_paths = {os.path.realpath(path) for path in font_paths}
 
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
@@ -55,7 +55,7 @@ def _fetcher_class():
             from urllib.parse import unquote, urlsplit
 
             path = os.path.realpath(unquote(urlsplit(url).path))
-            if path != self.font_path and os.path.commonpath(
+            if path not in self.font_paths and os.path.commonpath(
                     [path, self.static_dir]) != self.static_dir:
                 raise ValueError(f"certificate PDFs may not read {path}")
             return super().fetch(url, headers)
@@ -65,7 +65,7 @@ def _fetcher_class():
 
 def url_fetcher(app=None):
     app = app or current_app
-    return _fetcher_class()(app.static_folder, fonts.face_file(app))
+    return _fetcher_class()(app.static_folder, [path for _, path in fonts.families(app)])
 
 
 def qr_data_uri(url: str) -> str:
@@ -78,7 +78,8 @@ def qr_data_uri(url: str) -> str:
 def styles(app=None) -> dict:
     """The font configuration and the parsed stylesheets, once per process and font face:
     parsing the CSS and registering a 16 MB face with fontconfig per certificate cost more
-    than laying it out. `font` is the @font-face alone (the bench's one-line page uses it)."""
+    than laying it out. `font` is the @font-face rules alone (the bench's one-line page uses
+    them)."""
     app = app or current_app
     face = fonts.face_file(app)
     if face not in _styles:
@@ -94,8 +95,9 @@ def _parse_styles(app, face: str) -> dict:
 
     config = FontConfiguration()
     fetcher = url_fetcher(app)
-    font = CSS(string=f'@font-face {{ font-family: "{fonts.FAMILY}"; '
-                      f'src: url("{Path(face).as_uri()}"); }}',
+    font = CSS(string="".join(f'@font-face {{ font-family: "{family}"; '
+                              f'src: url("{Path(path).as_uri()}"); }}'
+                              for family, path in fonts.families(app)),
                font_config=config, url_fetcher=fetcher)
     page = CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=config,
                url_fetcher=fetcher)

@@ -141,6 +141,58 @@ def test_the_embedded_font_is_one_face_extracted_from_the_collection(app, pdf_by
     assert "李春花" in text and "直播销售员五级实训班" in text
 
 
+def test_the_extracted_face_puts_common_glyphs_first_and_keeps_every_glyph(app):
+    """The glyph order only decides how big each PDF's subset is; no glyph may change."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    with TTFont(fonts.face_file(app), lazy=True) as face:
+        order, cmap = face.getGlyphOrder(), face.getBestCmap()
+        ids = {name: n for n, name in enumerate(order)}
+        collection = TTCollection(fonts.DEFAULT_FONT, lazy=True)
+        try:
+            source = next(f for f in collection.fonts
+                          if f["name"].getDebugName(1) == fonts.DEFAULT_FACE)
+            assert cmap == source.getBestCmap() and sorted(order) == sorted(
+                source.getGlyphOrder())
+            for char in "李春花职业证书（）0A喆𠮷":  # same outline and advance under the same name
+                name = cmap[ord(char)]
+                assert face["hmtx"][name] == source["hmtx"][name]
+                ours, theirs = (f["CFF "].cff.topDictIndex[0].CharStrings[name]
+                                for f in (face, source))
+                ours.decompile()
+                theirs.decompile()
+                assert ours.program == theirs.program
+        finally:
+            collection.close()
+    # ASCII, Chinese punctuation and the common hanzi come first: a certificate's subset
+    # stops near id 4,000 instead of 60,000.
+    assert max(ids[cmap[ord(c)]] for c in "李春花职业技能等级证书中准（）·0A") < 4200
+    assert ids[cmap[ord("0")]] < 200 and ids[cmap[ord("喆")]] > 4200
+    # The file certificates print from first: GB 2312 only, under the same glyph ids.
+    (first, common), (second, full) = fonts.families(app)
+    assert (first, second, full) == (fonts.FAMILY, fonts.FULL_FAMILY, fonts.face_file(app))
+    with TTFont(common, lazy=True) as cut:
+        cut_ids = {name: n for n, name in enumerate(cut.getGlyphOrder())}
+        cut_cmap = cut.getBestCmap()
+        assert all(cut_ids[cut_cmap[ord(c)]] == ids[cmap[ord(c)]] for c in "李春花（）0A")
+        assert ord("喆") not in cut_cmap and len(cut_ids) < 20_000
+
+
+def test_rare_characters_in_a_name_still_print(app, certificate, tmp_path):
+    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values["holder_name"] = "李喆𠮷"  # outside GB 2312; U+20BB7 outside the BMP
+    path = tmp_path / "rare.pdf"
+    path.write_bytes(pdf.render_pdf(values, blob, app))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "李喆𠮷" in text
+    rows = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()[2:]
+    # The common characters' subset and, for these two, one of the full face: both embedded.
+    assert sorted(row.split()[0].split("+")[1] for row in rows) == ["SB-CJK", "SB-CJK-Full"]
+    assert all(row.split()[-5:-2] == ["yes", "yes", "yes"] for row in rows), rows
+
+
 def test_a_single_face_font_file_is_used_as_it_is(app, tmp_path):
     from flask import Flask
 
