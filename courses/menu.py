@@ -271,7 +271,8 @@ def menu_page_json(filters: MenuFilters, page: int, per_page: int, locale: str) 
     """menu_page as the API's JSON body, encoded once per cached page."""
     return menu_cache.page(("json", *_page_key(filters, page, per_page, locale)),
                            lambda: current_app.json.dumps(
-                               _read_menu_page(filters, page, per_page, locale)).encode())
+                               _read_menu_page(filters, page, per_page, locale),
+                               separators=(",", ":")).encode())  # as jsonify sends it
 
 
 def _read_menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> dict:
