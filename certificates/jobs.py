@@ -13,20 +13,15 @@ from sqlalchemy import case, exists, select
 
 from certificates.models import Certificate, CertificateFile
 from core.extensions import db
+from core.redisclient import redis_client
 
 CHUNK = 25
 DRAINERS = 2  # drain jobs waiting at once: one per worker keeps every worker busy
 MAX_TRIES = 3
-_connections: dict = {}
 
 
 def connection(app=None):
-    from redis import Redis
-
-    url = (app or current_app).config["REDIS_URL"]
-    if url not in _connections:  # one pool per process, not one per commit
-        _connections[url] = Redis.from_url(url)
-    return _connections[url]
+    return redis_client((app or current_app).config["REDIS_URL"])  # one pool per process
 
 
 def queue(app=None):

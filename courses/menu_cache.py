@@ -13,12 +13,15 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql.dml import UpdateBase
+
+from core.redisclient import redis_client
 
 # Whatever a menu page shows or filters on lives in these tables.
 MENU_TABLES = frozenset({"courses", "occupations", "platforms", "institutions",
@@ -61,27 +64,24 @@ class _Pages:
 
 _pages = _Pages(_MAX_PAGES)
 _local_generation = 0
-_redis_clients: dict = {}
 
 
 def _generation_key(app) -> str:
+    return _key_for_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+@cache
+def _key_for_database(database_uri: str) -> str:
     # One key per database: two deployments (or a benchmark's two runs) sharing a Redis do not
-    # invalidate each other.
-    digest = hashlib.sha1(app.config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest()[:12]
+    # invalidate each other. Hashed once per process, not on every menu request.
+    digest = hashlib.sha1(database_uri.encode()).hexdigest()[:12]
     return f"skillbridge:menu-generation:{digest}"
 
 
 def _redis(app):
-    from redis import Redis
-
     url = app.config.get("REDIS_URL")
-    if not url:
-        return None
-    if url not in _redis_clients:
-        # Short timeouts: a slow Redis costs the menu its cache, never its answer.
-        _redis_clients[url] = Redis.from_url(url, socket_timeout=0.5,
-                                             socket_connect_timeout=0.5)
-    return _redis_clients[url]
+    # Short timeouts: a slow Redis costs the menu its cache, never its answer.
+    return redis_client(url, timeout=0.5) if url else None
 
 
 def _generation(app):
