@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from certificates import credentials, jobs, service, verification
+from certificates import credentials, jobs, outbox, service, verification
 from certificates.models import Certificate, IssuanceOutbox
 from certificates.schemas import (
     CertificateListArgs,
@@ -13,6 +13,7 @@ from certificates.schemas import (
     CertificateSchema,
     CredentialArgs,
     IssuingPageSchema,
+    MyCertificatePageSchema,
     PdfCheckSchema,
     ReissueSchema,
     RenderResultSchema,
@@ -74,12 +75,15 @@ def uploaded_bytes(name: str = "file", limit: int = 10 * 1024 * 1024) -> bytes:
 @blp.route("/me/certificates", methods=["GET"])
 @api_auth(TRAINEE)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, CertificatePageSchema)
+@blp.response(200, MyCertificatePageSchema)
 def my_certificates(args):
-    """The caller's certificates, newest first, with PDF and verification links."""
-    stmt = select(Certificate).where(Certificate.trainee_id == current_api_user().id) \
+    """The caller's certificates, newest first, with PDF and verification links; `issuing`
+    counts passed results whose certificate is still being issued."""
+    trainee_id = current_api_user().id
+    stmt = select(Certificate).where(Certificate.trainee_id == trainee_id) \
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    return paginate(stmt, args["page"], args["per_page"], certificate_dump)
+    return {**paginate(stmt, args["page"], args["per_page"], certificate_dump),
+            "issuing": outbox.pending_count(trainee_id)}
 
 
 @blp.route("/certificates", methods=["GET"])

@@ -1,9 +1,11 @@
-"""Bulk rendering: RQ jobs when REDIS_URL is set (`flask worker`), inline otherwise.
+"""Background work: RQ jobs when REDIS_URL is set (`flask worker`), inline otherwise.
 
 Issued certificates are not one job each: their ids go into a Redis set and a few drain jobs
 take them CHUNK at a time (SPOP hands each id to one worker), so a burst of 1,000 passes costs
 the workers a handful of jobs. A render that fails goes back into the set, up to MAX_TRIES,
-then is logged and kept in a failed set; a download renders on demand meanwhile."""
+then is logged and kept in a failed set; a download renders on demand meanwhile. With
+CERTIFICATE_ISSUE=worker, passed results' outbox rows are drained the same way, so an exam
+submit does not wait for signing, the credential and the claim."""
 
 import os
 from collections.abc import Callable, Iterable
@@ -31,10 +33,12 @@ def queue(app=None):
     return Queue(app.config["CERTIFICATE_QUEUE"], connection=connection(app))
 
 
-def redis_keys(app=None) -> dict:
-    name = (app or current_app).config["CERTIFICATE_QUEUE"]
-    return {"pending": f"{name}:pdfs:pending", "tries": f"{name}:pdfs:tries",
-            "failed": f"{name}:pdfs:failed", "drains": f"{name}:pdfs:drains-queued"}
+def redis_keys(app=None, kind: str = "pdfs") -> dict:
+    """The Redis keys of one drained set: "pdfs" (certificates to render) or "issues"
+    (outbox rows to issue)."""
+    name = f"{(app or current_app).config['CERTIFICATE_QUEUE']}:{kind}"
+    return {"pending": f"{name}:pending", "tries": f"{name}:tries",
+            "failed": f"{name}:failed", "drains": f"{name}:drains-queued"}
 
 
 def _in_app(work: Callable):
@@ -81,51 +85,81 @@ def render_many(certificate_ids: list[int]) -> int:
     return _in_app(lambda: len(_render(certificate_ids, only_missing=False)[0]))
 
 
-def schedule(certificate_ids: Iterable[int], app=None) -> None:
-    """Add certificates to the set of PDFs to render and make sure a drain job will see them:
-    a queued drain job (not yet started) always does, so another is queued only when fewer
-    than DRAINERS wait. The count expires with the job timeout, should a queued job vanish."""
-    app = app or current_app
-    ids = list(certificate_ids)
+def _schedule(kind: str, ids: list[int], drain: Callable, app) -> None:
+    """Add ids to the kind's set and make sure a drain job will see them: a queued drain job
+    (not yet started) always does, so another is queued only when fewer than DRAINERS wait.
+    The count expires with the job timeout, should a queued job vanish."""
     if not ids:
         return
-    keys, redis = redis_keys(app), connection(app)
+    keys, redis = redis_keys(app, kind), connection(app)
     with redis.pipeline() as pipe:
         waiting = pipe.sadd(keys["pending"], *ids).get(keys["drains"]).execute()[1]
     if int(waiting or 0) < DRAINERS:
         with redis.pipeline() as pipe:
             pipe.incr(keys["drains"]).expire(keys["drains"], 600).execute()
-        queue(app).enqueue(render_pending, job_timeout=600)
+        queue(app).enqueue(drain, job_timeout=600)
+
+
+def _drain(kind: str, handle: Callable[[list[int]], tuple[list[int], list[int]]],
+           what: str) -> tuple[int, list[int]]:
+    """Take the kind's ids CHUNK at a time until none is left; `handle(ids)` returns (done,
+    failed). A failed id goes back into the set up to MAX_TRIES, then is logged and kept in
+    the failed set. Returns (done, given up)."""
+    keys, redis = redis_keys(kind=kind), connection()
+    # Started: no longer waiting. Ids scheduled from now on may find no queued job and queue
+    # another; the ones already in the set are this job's.
+    if redis.decr(keys["drains"]) < 0:
+        redis.set(keys["drains"], 0, ex=600)
+    handled, given_up = 0, []
+    while ids := [int(i) for i in redis.spop(keys["pending"], CHUNK)]:
+        done, failed = handle(ids)
+        handled += len(done)
+        with redis.pipeline() as pipe:
+            if done:
+                pipe.hdel(keys["tries"], *done)
+            for item in failed:
+                pipe.hincrby(keys["tries"], item, 1)
+            tries = pipe.execute()[1 if done else 0:]
+        for item, count in zip(failed, tries, strict=True):
+            if count < MAX_TRIES:
+                redis.sadd(keys["pending"], item)
+            else:
+                current_app.logger.error("gave up %s %s after %s tries", what, item, count)
+                redis.sadd(keys["failed"], item)
+                redis.hdel(keys["tries"], item)
+                given_up.append(item)
+    return handled, given_up
+
+
+def schedule(certificate_ids: Iterable[int], app=None) -> None:
+    """Queue these certificates' PDFs for the render drain (`<queue>:pdfs:pending`)."""
+    _schedule("pdfs", list(certificate_ids), render_pending, app or current_app)
 
 
 def render_pending() -> dict:
     """RQ job: render the scheduled PDFs CHUNK at a time until none is left."""
     def work() -> dict:
-        keys, redis = redis_keys(), connection()
-        # Started: no longer waiting. Ids scheduled from now on may find no queued job and
-        # queue another; the ones already in the set are this job's.
-        if redis.decr(keys["drains"]) < 0:
-            redis.set(keys["drains"], 0, ex=600)
-        rendered, given_up = 0, []
-        while ids := [int(i) for i in redis.spop(keys["pending"], CHUNK)]:
-            done, failed = _render(ids, only_missing=True)
-            rendered += len(done)
-            with redis.pipeline() as pipe:
-                if done:
-                    pipe.hdel(keys["tries"], *done)
-                for cert_id in failed:
-                    pipe.hincrby(keys["tries"], cert_id, 1)
-                tries = pipe.execute()[1 if done else 0:]
-            for cert_id, count in zip(failed, tries, strict=True):
-                if count < MAX_TRIES:
-                    redis.sadd(keys["pending"], cert_id)
-                else:
-                    current_app.logger.error("gave up rendering the PDF of certificate %s "
-                                             "after %s tries", cert_id, count)
-                    redis.sadd(keys["failed"], cert_id)
-                    redis.hdel(keys["tries"], cert_id)
-                    given_up.append(cert_id)
+        rendered, given_up = _drain("pdfs", lambda ids: _render(ids, only_missing=True),
+                                    "rendering the PDF of certificate")
         return {"rendered": rendered, "failed": given_up}
+
+    return _in_app(work)
+
+
+def schedule_issues(outbox_ids: Iterable[int], app=None) -> None:
+    """Queue passed results' outbox rows for the issue drain (`<queue>:issues:pending`)."""
+    _schedule("issues", list(outbox_ids), issue_pending, app or current_app)
+
+
+def issue_pending() -> dict:
+    """RQ job: issue the scheduled outbox rows' certificates until none is left. A row that
+    keeps failing stays pending in the database for `flask certificates retry` (cron)."""
+    from certificates import outbox
+
+    def work() -> dict:
+        issued, given_up = _drain("issues", outbox.issue_rows,
+                                  "issuing the certificate of outbox row")
+        return {"issued": issued, "failed": given_up}
 
     return _in_app(work)
 
@@ -165,8 +199,15 @@ def _after_commit(session) -> None:
 
     ids = session.info.pop("certificates_to_render", None)
     failed = session.info.pop(outbox.PENDING_AFTER_COMMIT, None)
+    to_issue = session.info.pop(outbox.ISSUE_AFTER_COMMIT, None)
     if not (has_app_context() and current_app.config.get("REDIS_URL")):
         return  # without Redis, `flask certificates retry` (cron) retries the outbox
+    if to_issue:
+        try:
+            schedule_issues(sorted(to_issue))
+        except Exception:  # noqa: BLE001 - the rows stay pending for the cron retry
+            current_app.logger.exception("could not queue certificate issuance for outbox "
+                                         "rows %s", sorted(to_issue))
     if ids:
         try:
             schedule(ids)
@@ -184,6 +225,7 @@ def _after_rollback(session) -> None:
 
     session.info.pop("certificates_to_render", None)
     session.info.pop(outbox.PENDING_AFTER_COMMIT, None)
+    session.info.pop(outbox.ISSUE_AFTER_COMMIT, None)
 
 
 def init_app(app) -> None:

@@ -1,21 +1,34 @@
 """The issuance outbox: a passed exam result never waits on (or dies with) its certificate.
 
-exam_passed writes an outbox row in the result's own transaction and tries to issue at once
-inside a savepoint. If issuing fails (no signing key, renderer down, a listener error) the
-savepoint rolls back, the row stays pending with its error, and the result still commits.
+exam_passed writes an outbox row in the result's own transaction. Inline (the default without
+Redis) it tries to issue at once inside a savepoint: if issuing fails (no signing key, renderer
+down, a listener error) the savepoint rolls back, the row stays pending with its error, and the
+result still commits. With CERTIFICATE_ISSUE=worker (the default with REDIS_URL) a request's
+row is handed to the RQ worker after the commit, so the exam submit answers without signing,
+the credential and the claim; the trainee sees "being issued" until the worker has run.
 Pending rows are retried by the RQ worker (queued after commit when REDIS_URL is set) and by
 `flask certificates retry` (cron).
 """
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from accounts.models import User
 from certificates.models import Certificate, IssuanceOutbox
 from core.extensions import db
 from core.timeutil import now_utc
 
 PENDING_AFTER_COMMIT = "certificate_outbox_pending"
+ISSUE_AFTER_COMMIT = "certificate_outbox_to_issue"
+
+
+def issues_in_worker(app=None) -> bool:
+    """Hand off to the worker only from a request: a command (the demo loader, the cron's
+    `exams close-expired`, the worker itself) has nobody waiting on it and issues inline."""
+    app = app or current_app
+    return (app.config.get("CERTIFICATE_ISSUE") == "worker" and bool(app.config.get("REDIS_URL"))
+            and has_request_context())
 
 
 def _row_for(attempt_id: int) -> IssuanceOutbox | None:
@@ -25,7 +38,8 @@ def _row_for(attempt_id: int) -> IssuanceOutbox | None:
 
 def record_pass(*, trainee_id: int, course_id: int, exam_id: int | None, attempt_id: int,
                 actor=None) -> IssuanceOutbox:
-    """Write (or find) the outbox row of a passed attempt and try to issue it now."""
+    """Write (or find) the outbox row of a passed attempt; issue it now, or (in worker mode)
+    hand it to the worker once this transaction commits."""
     row = _row_for(attempt_id)
     if row is None:
         row = IssuanceOutbox(attempt_id=attempt_id, trainee_id=trainee_id, course_id=course_id,
@@ -37,6 +51,9 @@ def record_pass(*, trainee_id: int, course_id: int, exam_id: int | None, attempt
                 db.session.flush()
         except IntegrityError:  # a concurrent pass of the same attempt wrote it first
             row = _row_for(attempt_id)
+    if issues_in_worker():
+        db.session.info.setdefault(ISSUE_AFTER_COMMIT, set()).add(row.id)
+        return row
     process(row, actor)
     return row
 
@@ -94,6 +111,24 @@ def retry_pending(limit: int | None = None) -> tuple[int, int]:
             issued += 1
         db.session.commit()
     return issued, failed
+
+
+def issue_rows(row_ids: list[int]) -> tuple[list[int], list[int]]:
+    """The worker's drain: issue each row in its own transaction (the serial counter is held
+    for one certificate at a time), as the actor who passed it; returns (done, failed). A row
+    already issued, by cron or another worker, counts as done."""
+    done, failed = [], []
+    for row_id in row_ids:
+        row = db.session.get(IssuanceOutbox, row_id, with_for_update=True)
+        if row is None or row.state == "issued":
+            done.append(row_id)
+        elif process(row, db.session.get(User, row.actor_id) if row.actor_id else None,
+                     schedule=False) is None:
+            failed.append(row_id)
+        else:
+            done.append(row_id)
+        db.session.commit()
+    return done, failed
 
 
 def retry_job() -> tuple[int, int]:

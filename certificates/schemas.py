@@ -49,6 +49,12 @@ class CertificateSchema(StrictSchema):
 CertificatePageSchema = page_of(CertificateSchema, "CertificatePageSchema")
 
 
+class MyCertificatePageSchema(CertificatePageSchema):
+    # Passed results whose certificate the worker has not issued yet (or that wait for a
+    # retry): the app shows "being issued" instead of an empty list.
+    issuing = fields.Integer(required=True)
+
+
 class CertificateListArgs(PageArgs):
     exam_id = fields.Integer()
     course_id = fields.Integer()

@@ -39,6 +39,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError(f"REDIS_URL must be set when SKILLBRIDGE_ENV is {env_name}: rate "
                           "limits (failed logins, webhook signatures) are shared by all "
                           "workers through Redis")
+    certificate_issue = os.environ.get("CERTIFICATE_ISSUE") or (
+        "worker" if redis_url and not testing else "inline")
+    if certificate_issue not in ("inline", "worker"):
+        raise ConfigError("CERTIFICATE_ISSUE must be one of inline, worker")
     cfg = {
         "ENV_NAME": env_name,
         "SECRET_KEY": secret,
@@ -65,6 +69,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # change (`flask menu import` beside `make run`) is seen only when this runs out.
         "MENU_CACHE_SECONDS": int(os.environ.get("MENU_CACHE_SECONDS",
                                                  60 if redis_url else 5)),
+        # Who issues a passed exam's certificate: the submit request itself ("inline"), or the
+        # RQ worker right after the result commits ("worker", so exam day's submits do not
+        # queue behind signing); see certificates/outbox.py.
+        "CERTIFICATE_ISSUE": certificate_issue,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": True,
