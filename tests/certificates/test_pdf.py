@@ -229,3 +229,14 @@ def test_the_same_certificate_renders_to_the_same_bytes(app, certificate):
         clock.now.return_value = datetime(2031, 1, 1, 12, 0, 0)
         again = pdf.render_pdf(values, blob, app)
     assert again == first
+
+
+def test_the_serial_is_the_document_id_in_the_trailer(pdf_bytes, certificate):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(pdf_bytes), strict=True)  # the cross-reference still adds up
+    assert reader.trailer["/ID"][0] == certificate.serial
+    assert f"/ID [({certificate.serial}) (".encode() in pdf_bytes[-400:]
+    assert reader.attachments[pdf.ATTACHMENT_NAME]
