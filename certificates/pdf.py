@@ -3,11 +3,15 @@ URL fetcher, one face of the configured CJK font, a QR code as a one-bit PNG, th
 payload embedded as an attachment."""
 
 import atexit
+import base64
+import hashlib
 import json
 import os
 import threading
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
+from xml.etree import ElementTree
 
 import segno
 from flask import current_app
@@ -71,8 +75,17 @@ def url_fetcher(app=None):
 def qr_data_uri(url: str) -> str:
     # A fixed mask: choosing the best of eight (segno's default) cost ~15 ms per certificate,
     # and any mask is valid ISO/IEC 18004 that phone scanners read. One pixel per module,
-    # scaled up unsmoothed by the stylesheet (image-rendering: pixelated).
-    return segno.make(url, error="m", micro=False, mask=0).png_data_uri(scale=1, border=0)
+    # scaled up unsmoothed by the stylesheet (image-rendering: pixelated). Eight-bit grey, not
+    # segno's one-bit PNG: WeasyPrint embeds a grey PNG's pixels as they are, but converts a
+    # one-bit one to RGB and encodes it twice (~3 ms a certificate).
+    from PIL import Image
+
+    code = segno.make(url, error="m", micro=False, mask=0)
+    side = len(code.matrix)
+    pixels = bytes(0 if dark else 255 for row in code.matrix for dark in row)
+    png = BytesIO()
+    Image.frombytes("L", (side, side), pixels).save(png, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def styles(app=None) -> dict:
@@ -111,7 +124,7 @@ def render_html(values: dict) -> str:
 def render_pdf(values: dict, signed: dict, app=None) -> bytes:
     """`values`: plain strings and numbers for the template; `signed`: the embedded
     attachment ({"payload", "signature", "kid"})."""
-    from weasyprint import HTML, Attachment
+    from weasyprint import Attachment
 
     app = app or current_app
     parsed = styles(app)
@@ -119,16 +132,55 @@ def render_pdf(values: dict, signed: dict, app=None) -> bytes:
     # certificate renders to the same bytes, which store_pdf relies on.
     issued = signed["payload"].get("issued_at")
     issued = datetime.fromisoformat(issued).astimezone(UTC) if issued else None
+    # One fetcher for both: left to itself, Attachment builds a second urllib opener (~1 ms).
+    fetcher = url_fetcher(app)
     attachment = Attachment(string=json.dumps(signed, ensure_ascii=False, sort_keys=True),
                             name=ATTACHMENT_NAME, created=issued, modified=issued,
-                            description="SkillBridge signed certificate payload (Ed25519)")
-    return HTML(string=render_html(values), base_url=Path(app.static_folder).as_uri() + "/",
-                url_fetcher=url_fetcher(app)).write_pdf(
+                            description="SkillBridge signed certificate payload (Ed25519)",
+                            url_fetcher=fetcher)
+    document = html_document(render_html(values), Path(app.static_folder).as_uri() + "/",
+                             fetcher).write_pdf(
         stylesheets=parsed["stylesheets"], font_config=parsed["font_config"],
-        attachments=[attachment],
-        # The serial as the document ID (plain text in the trailer): even a copy too damaged
-        # to parse still says which certificate it claims to be.
-        pdf_identifier=values["serial"].encode("ascii"))
+        attachments=[attachment])
+    return with_identifier(document, values["serial"])
+
+
+def html_document(markup: str, base_url: str, fetcher):
+    """WeasyPrint's HTML for the certificate markup, its tree parsed by expat: WeasyPrint's
+    pure-Python HTML5 parser took ~2 ms of each render for a page this small. The template
+    is well-formed XML and the values are escaped, so expat reads the tree the HTML parser
+    would (tests/certificates/test_pdf.py compares the bytes); markup expat refuses (a
+    control character in a value) goes through the HTML parser as before."""
+    from weasyprint import HTML
+
+    try:
+        root = ElementTree.fromstring(markup)
+    except ElementTree.ParseError:
+        return HTML(string=markup, base_url=base_url, url_fetcher=fetcher)
+    import cssselect2
+
+    # Built by WeasyPrint from an empty page, then given our tree: what HTML.__init__ does
+    # with the tree it parses (weasyprint/__init__.py).
+    document = HTML(string="", base_url=base_url, url_fetcher=fetcher)
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(
+        root, content_language=None)
+    document.etree_element = document.wrapper_element.etree_element
+    return document
+
+
+def with_identifier(document: bytes, serial: str) -> bytes:
+    """The serial as the document ID, plain text in the trailer: even a copy too damaged to
+    parse still says which certificate it claims to be. Added here rather than through
+    WeasyPrint's pdf_identifier, which makes pydyf serialise and compress every object a
+    second time to hash them (~4 ms a certificate). The trailer is the cross-reference
+    stream's dictionary, the file's last object: bytes added inside it move no offset the
+    file records (startxref points at the object's start)."""
+    trailer = document.rindex(b"/Type /XRef")
+    # [permanent, changing] as the spec has it: the serial, then a digest of the bytes.
+    ident = b"/ID [(%s) (%s)] " % (serial.encode("ascii"),
+                                   hashlib.md5(document, usedforsecurity=False)
+                                   .hexdigest().encode("ascii"))
+    return document[:trailer] + ident + document[trailer:]
 
 
 class UnreadablePdf(ValueError):

@@ -229,3 +229,40 @@ def test_the_same_certificate_renders_to_the_same_bytes(app, certificate):
         clock.now.return_value = datetime(2031, 1, 1, 12, 0, 0)
         again = pdf.render_pdf(values, blob, app)
     assert again == first
+
+
+def test_the_serial_is_the_document_id_in_the_trailer(pdf_bytes, certificate):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(pdf_bytes), strict=True)  # the cross-reference still adds up
+    assert reader.trailer["/ID"][0] == certificate.serial
+    assert f"/ID [({certificate.serial}) (".encode() in pdf_bytes[-400:]
+    assert reader.attachments[pdf.ATTACHMENT_NAME]
+
+
+def test_the_expat_tree_renders_what_the_html_parser_would(app, certificate, monkeypatch):
+    """html_document hands WeasyPrint a tree parsed by expat; the HTML parser's tree (the path
+    for markup expat refuses) must print the very same bytes."""
+    from xml.etree import ElementTree
+
+    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values["holder_name"] = "李春花 & <O'Brien>"
+    fast = pdf.render_pdf(values, blob, app)
+
+    def refuse(markup):
+        raise ElementTree.ParseError("forced")
+
+    monkeypatch.setattr(pdf.ElementTree, "fromstring", refuse)
+    assert pdf.render_pdf(values, blob, app) == fast
+
+
+def test_a_value_expat_refuses_still_prints(app, certificate, tmp_path):
+    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values["course_title"] = "直播销售\x0b实训班"  # not allowed in XML 1.0
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf.render_pdf(values, blob, app))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "直播销售" in text and "实训班" in text
