@@ -134,15 +134,25 @@ def render_pdf(values: dict, signed: dict, app=None) -> bytes:
     issued = datetime.fromisoformat(issued).astimezone(UTC) if issued else None
     # One fetcher for both: left to itself, Attachment builds a second urllib opener (~1 ms).
     fetcher = url_fetcher(app)
-    attachment = Attachment(string=json.dumps(signed, ensure_ascii=False, sort_keys=True),
-                            name=ATTACHMENT_NAME, created=issued, modified=issued,
-                            description="SkillBridge signed certificate payload (Ed25519)",
-                            url_fetcher=fetcher)
-    document = html_document(render_html(values), Path(app.static_folder).as_uri() + "/",
-                             fetcher).write_pdf(
-        stylesheets=parsed["stylesheets"], font_config=parsed["font_config"],
-        attachments=[attachment])
-    return with_identifier(document, values["serial"])
+    html = html_document(render_html(values), Path(app.static_folder).as_uri() + "/", fetcher)
+
+    def write(**identifier) -> bytes:
+        # A fresh Attachment per write: WeasyPrint reads its source once.
+        attachment = Attachment(
+            string=json.dumps(signed, ensure_ascii=False, sort_keys=True),
+            name=ATTACHMENT_NAME, created=issued, modified=issued,
+            description="SkillBridge signed certificate payload (Ed25519)", url_fetcher=fetcher)
+        return html.write_pdf(stylesheets=parsed["stylesheets"],
+                              font_config=parsed["font_config"], attachments=[attachment],
+                              **identifier)
+
+    document = with_identifier(write(), values["serial"])
+    if document is None:  # no cross-reference stream to add it to: WeasyPrint's own way
+        document = write(pdf_identifier=values["serial"].encode("ascii"))
+    return document
+
+
+_TREE_CHECKED_ON = "70"  # WeasyPrint major version html_document's hand-over was checked on
 
 
 def html_document(markup: str, base_url: str, fetcher):
@@ -151,8 +161,13 @@ def html_document(markup: str, base_url: str, fetcher):
     is well-formed XML and the values are escaped, so expat reads the tree the HTML parser
     would (tests/certificates/test_pdf.py compares the bytes); markup expat refuses (a
     control character in a value) goes through the HTML parser as before."""
+    import weasyprint
     from weasyprint import HTML
 
+    # The hand-over sets two attributes WeasyPrint's HTML keeps internal: only on the major
+    # version it was checked against; any other parses the markup the public way.
+    if weasyprint.__version__.split(".")[0] != _TREE_CHECKED_ON:
+        return HTML(string=markup, base_url=base_url, url_fetcher=fetcher)
     try:
         root = ElementTree.fromstring(markup)
     except ElementTree.ParseError:
@@ -168,14 +183,16 @@ def html_document(markup: str, base_url: str, fetcher):
     return document
 
 
-def with_identifier(document: bytes, serial: str) -> bytes:
+def with_identifier(document: bytes, serial: str) -> bytes | None:
     """The serial as the document ID, plain text in the trailer: even a copy too damaged to
     parse still says which certificate it claims to be. Added here rather than through
     WeasyPrint's pdf_identifier, which makes pydyf serialise and compress every object a
     second time to hash them (~4 ms a certificate). The trailer is the cross-reference
     stream's dictionary, the file's last object: bytes added inside it move no offset the
     file records (startxref points at the object's start)."""
-    trailer = document.rindex(b"/Type /XRef")
+    trailer = document.rfind(b"/Type /XRef")
+    if trailer < 0 or b"/ID [" in document[trailer:]:
+        return None  # a classic xref table, or an ID already there
     # [permanent, changing] as the spec has it: the serial, then a digest of the bytes.
     ident = b"/ID [(%s) (%s)] " % (serial.encode("ascii"),
                                    hashlib.md5(document, usedforsecurity=False)

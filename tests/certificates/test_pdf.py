@@ -266,3 +266,25 @@ def test_a_value_expat_refuses_still_prints(app, certificate, tmp_path):
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "直播销售" in text and "实训班" in text
+
+
+def test_another_weasyprint_version_parses_the_public_way(app, certificate, monkeypatch):
+    """The expat hand-over uses WeasyPrint internals: a version it was not checked on takes
+    the public HTML parser, and prints the same certificate."""
+    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    fast = pdf.render_pdf(values, blob, app)
+    monkeypatch.setattr(pdf, "_TREE_CHECKED_ON", "0")
+    assert pdf.render_pdf(values, blob, app) == fast
+
+
+def test_without_a_cross_reference_stream_the_id_comes_from_weasyprint(app, certificate,
+                                                                       monkeypatch):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    assert pdf.with_identifier(b"%PDF-1.4\nxref\n0 1\ntrailer\n<< /Size 1 >>\n", "SB1") is None
+    monkeypatch.setattr(pdf, "with_identifier", lambda document, serial: None)
+    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    reader = PdfReader(BytesIO(pdf.render_pdf(values, blob, app)), strict=True)
+    assert reader.trailer["/ID"][0] == certificate.serial
