@@ -49,14 +49,19 @@ _SAVE_READ = (
     .outerjoin(Question, Question.id == AttemptItem.question_id)
     .where(Attempt.id == bindparam("the_attempt")))
 _SAVE_READ_LOCKED = _SAVE_READ.with_for_update(of=Attempt)
-_items = AttemptItem.__table__
+# Tables, not mapped classes: a statement naming a mapped class runs as an ORM bulk UPDATE,
+# which copied and re-keyed the statement and tried to synchronise the session on every save
+# (`forget_items` expires what the session holds instead).
+_items, _attempts = AttemptItem.__table__, Attempt.__table__
 _SAVE_WRITE = (
     update(_items)
     .where(_items.c.attempt_id == bindparam("the_attempt"),  # not "attempt_id": an UPDATE
            _items.c.question_id == bindparam("the_question"),  # keeps column names for SET
-           select(Attempt.id).where(
-               Attempt.id == bindparam("the_attempt"), Attempt.trainee_id == bindparam("owner"),
-               Attempt.status == "in_progress", Attempt.deadline > bindparam("now")).exists())
+           select(_attempts.c.id).where(
+               _attempts.c.id == bindparam("the_attempt"),
+               _attempts.c.trainee_id == bindparam("owner"),
+               _attempts.c.status == "in_progress",
+               _attempts.c.deadline > bindparam("now")).exists())
     .values(answer=bindparam("new_answer"), saved_at=bindparam("now")))
 
 
