@@ -107,18 +107,20 @@ _STANDING = select(
 def exam_to_start(exam_id: int) -> Exam:
     """`service.get_exam` for starting an attempt, every candidate at once on exam day: the
     course without its description, occupation or provider, which a start does not read (they
-    load on first use). Their eager joins were a third of the statement's columns."""
-    exam = db.session.get(Exam, exam_id, options=[_course_to_start()])
+    load on first use; their eager joins were a third of the statement's columns), in a
+    statement built once (`Session.get` with options builds and keys a new one per call)."""
+    exam = db.session.execute(_exam_to_start(), {"exam": exam_id}).scalar_one_or_none()
     if exam is None:
         raise NotFound(_("No such exam."))
     return exam
 
 
 @cache
-def _course_to_start():
-    return joinedload(Exam.course, innerjoin=True).options(
-        defer(Course.description_html), lazyload(Course.occupation),
-        lazyload(Course.platform), lazyload(Course.institution))
+def _exam_to_start():
+    return select(Exam).where(Exam.id == bindparam("exam")).options(
+        joinedload(Exam.course, innerjoin=True).options(
+            defer(Course.description_html), lazyload(Course.occupation),
+            lazyload(Course.platform), lazyload(Course.institution)))
 
 
 def start_attempt(trainee, exam: Exam, now: datetime | None = None

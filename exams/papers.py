@@ -2,49 +2,50 @@
 every candidate on exam day, so they read columns, not entities (building 16 questions and
 16 items as ORM objects cost more than the SQL), with statements built once."""
 
+import os
 import random
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import (
-    Float,
-    Integer,
-    bindparam,
-    case,
-    null,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Float, Integer, bindparam, case, null, select, text, update
 
 from core.errors import Conflict
 from core.extensions import db
 from exams import grading
 from exams.models import Attempt, AttemptItem, Exam, Question
 
-_rng = random.SystemRandom()
-
-_CANDIDATES = (select(Question.id, Question.type, Question.tags)
-               .where(Question.bank_id == bindparam("bank"), Question.current.is_(True))
-               .order_by(Question.id))
+# The hot statements name tables, not mapped classes: they read columns, and a mapped class
+# sends a statement through the ORM's compile and result layers.
+_questions, _items = Question.__table__, AttemptItem.__table__
+_bank_current = (_questions.c.bank_id == bindparam("bank")) & _questions.c.current.is_(True)
+_CANDIDATES = (select(_questions.c.id, _questions.c.type, _questions.c.tags)
+               .where(_bank_current).order_by(_questions.c.id))
 # Without the tags (a JSON column decoded per question of the bank) when no blueprint entry
 # asks for a tag, as most do not.
-_UNTAGGED_CANDIDATES = (select(Question.id, Question.type, null().label("tags"))
-                        .where(Question.bank_id == bindparam("bank"), Question.current.is_(True))
-                        .order_by(Question.id))
-_PICKED = (select(Question.id, Question.type, Question.text, Question.points, Question.options)
-           .where(Question.id.in_(bindparam("ids", expanding=True))))
+_UNTAGGED_CANDIDATES = (select(_questions.c.id, _questions.c.type, null().label("tags"))
+                        .where(_bank_current).order_by(_questions.c.id))
+
+
+@lru_cache(maxsize=32)
+def _picked(size: int):
+    """The drawn questions, one parameter per id, built once per paper size (an expanding IN
+    is rewritten for its values on every execution)."""
+    ids = [bindparam(f"id{k}", type_=Integer) for k in range(size)]
+    return (select(_questions.c.id, _questions.c.type, _questions.c.text,
+                   _questions.c.points, _questions.c.options)
+            .where(_questions.c.id.in_(ids)))
+
+
 _SHOWN = (select(AttemptItem.question_id, AttemptItem.position, AttemptItem.option_order,
                  AttemptItem.answer, Question.type, Question.text, Question.points,
                  Question.options)
           .join(Question, Question.id == AttemptItem.question_id)
           .where(AttemptItem.attempt_id == bindparam("attempt"))
           .order_by(AttemptItem.position))
-_TO_GRADE = (select(AttemptItem.id, AttemptItem.answer, Question.type, Question.points,
-                    Question.options, Question.answers, Question.partial_credit)
-             .join(Question, Question.id == AttemptItem.question_id)
-             .where(AttemptItem.attempt_id == bindparam("attempt")))
-_items = AttemptItem.__table__
+_TO_GRADE = (select(_items.c.id, _items.c.answer, _questions.c.type, _questions.c.points,
+                    _questions.c.options, _questions.c.answers, _questions.c.partial_credit)
+             .join(_questions, _questions.c.id == _items.c.question_id)
+             .where(_items.c.attempt_id == bindparam("attempt")))
 
 
 @lru_cache(maxsize=32)
@@ -75,11 +76,19 @@ def _award(size: int):
     return update(_items).where(_items.c.id.in_(ids)).values(points_awarded=case(*whens))
 
 
+def _paper_rng() -> random.Random:
+    """A generator seeded from the OS's entropy for one draw or layout: as unpredictable as
+    SystemRandom over the few dozen numbers a paper takes, without a system call per number
+    (SystemRandom made 75 per start)."""
+    return random.Random(os.urandom(32))
+
+
 def draw(exam: Exam) -> list:
     """Questions for one attempt (id, type, text, points, options), at random per blueprint
     entry, without repeats. The draw reads only ids, types and tags of the bank's current
     questions, then the picked ones: a bank of thousands costs the same as a bank of 20."""
     by_tag = any(entry.get("tag") for entry in exam.blueprint)
+    rng = _paper_rng()
     candidates = db.session.execute(_CANDIDATES if by_tag else _UNTAGGED_CANDIDATES,
                                     {"bank": exam.bank_id}).all()
     picked_ids: list[int] = []
@@ -91,12 +100,13 @@ def draw(exam: Exam) -> list:
         if len(pool) < entry["count"]:
             raise Conflict(_("The question bank no longer has enough questions for this exam; "
                              "tell the instructor."), code="bank_too_small")
-        picked = _rng.sample(pool, entry["count"])
+        picked = rng.sample(pool, entry["count"])
         taken.update(picked)
         picked_ids.extend(picked)
     if exam.shuffle_questions:
-        _rng.shuffle(picked_ids)
-    by_id = {row.id: row for row in db.session.execute(_PICKED, {"ids": picked_ids})} \
+        rng.shuffle(picked_ids)
+    by_id = {row.id: row for row in db.session.execute(
+        _picked(len(picked_ids)), {f"id{k}": qid for k, qid in enumerate(picked_ids)})} \
         if picked_ids else {}
     return [by_id[qid] for qid in picked_ids]
 
@@ -104,11 +114,11 @@ def draw(exam: Exam) -> list:
 def lay_out(attempt: Attempt, exam: Exam, questions: list) -> list[dict]:
     """Store the drawn questions as the attempt's items (one multi-row INSERT), options in
     this attempt's order, and return the paper as `shown` would read it back."""
-    params, paper = {"attempt": attempt.id}, []
+    params, paper, rng = {"attempt": attempt.id}, [], _paper_rng()
     for k, question in enumerate(questions):
         order = [o["id"] for o in question.options]
         if exam.shuffle_options:
-            _rng.shuffle(order)
+            rng.shuffle(order)
         params[f"question{k}"], params[f"order{k}"] = question.id, order
         paper.append(_as_shown(question.id, k + 1, question, order))
     # One INSERT with a VALUES row per question, where an executemany has the driver send, and
