@@ -219,10 +219,12 @@ def rebuild(course_ids: Iterable[int] | None = None) -> dict:
 # The exam gate's read (every exam start), built once with bound values: the stored parts and
 # whether the course has an open live session. Sessions not yet started count nothing; closed
 # ones are in the row.
-_OPEN_LIVE = (LiveSession.course_id == bindparam("course"), LiveSession.closed_at.is_(None),
-              LiveSession.starts_at < bindparam("now"))
+# Table columns, not the mapped class: plain SQL skips the ORM's compile and result layers.
+_LIVE = LiveSession.__table__
+_OPEN_LIVE = (_LIVE.c.course_id == bindparam("course"), _LIVE.c.closed_at.is_(None),
+              _LIVE.c.starts_at < bindparam("now"))
 _STORED = (select(*(T.c[column] for column in PARTS.values()),
-                  select(LiveSession.id).where(*_OPEN_LIVE).exists().label("live_open"))
+                  select(_LIVE.c.id).where(*_OPEN_LIVE).exists().label("live_open"))
            .where(T.c.trainee_id == bindparam("trainee"), T.c.course_id == bindparam("course")))
 _OPEN_SESSIONS = select(LiveSession).where(*_OPEN_LIVE)
 

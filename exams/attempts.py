@@ -84,23 +84,28 @@ def check_eligible(exam: Exam, trainee) -> dict:
     return summary
 
 
+_attempts, _overrides = Attempt.__table__, ExamOverride.__table__
+
+
 def _override_column(column):
-    return (select(column).where(ExamOverride.exam_id == bindparam("exam"),
-                                 ExamOverride.trainee_id == bindparam("trainee"))
+    return (select(column).where(_overrides.c.exam_id == bindparam("exam"),
+                                 _overrides.c.trainee_id == bindparam("trainee"))
             .scalar_subquery())
 
 
 # A trainee's standing at an exam, built once: attempts used, the open one's id, whether one
 # passed (an aggregate: one row even with no attempt), and the override's extra minutes and
 # attempts (NULL without one). Starting read these with two statements and loaded every
-# attempt as an entity.
-_mine = (Attempt.exam_id == bindparam("exam")) & (Attempt.trainee_id == bindparam("trainee"))
+# attempt as an entity. Tables, not mapped classes: plain SQL skips the ORM's compile and
+# result layers (nothing of the attempts is pending in the session when a start reads this).
+_mine = ((_attempts.c.exam_id == bindparam("exam"))
+         & (_attempts.c.trainee_id == bindparam("trainee")))
 _STANDING = select(
-    func.count(Attempt.id),
-    func.max(case((Attempt.status == "in_progress", Attempt.id))),
-    func.max(case((Attempt.passed.is_(True), 1), else_=0)),
-    _override_column(ExamOverride.extra_minutes),
-    _override_column(ExamOverride.extra_attempts),
+    func.count(_attempts.c.id),
+    func.max(case((_attempts.c.status == "in_progress", _attempts.c.id))),
+    func.max(case((_attempts.c.passed.is_(True), 1), else_=0)),
+    _override_column(_overrides.c.extra_minutes),
+    _override_column(_overrides.c.extra_attempts),
 ).where(_mine)
 
 
