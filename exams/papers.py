@@ -94,9 +94,10 @@ def draw(exam: Exam) -> list:
     picked_ids: list[int] = []
     taken: set[int] = set()
     for entry in exam.blueprint:
+        wanted_type, wanted_tag = entry.get("type"), entry.get("tag")  # not per candidate
         pool = [qid for qid, kind, tags in candidates
-                if qid not in taken and (not entry.get("type") or kind == entry["type"])
-                and (not entry.get("tag") or entry["tag"] in (tags or []))]
+                if qid not in taken and (not wanted_type or kind == wanted_type)
+                and (not wanted_tag or wanted_tag in (tags or []))]
         if len(pool) < entry["count"]:
             raise Conflict(_("The question bank no longer has enough questions for this exam; "
                              "tell the instructor."), code="bank_too_small")
