@@ -30,9 +30,8 @@ def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
     if lock:
         if db.session.get_bind().dialect.name == "sqlite":
             sqlite_write_lock(attempt_id)
-        # Its exam in the same statement (every caller reads it); only the attempt is locked.
-        attempt = db.session.get(Attempt, attempt_id, with_for_update={"of": Attempt},
-                                 populate_existing=True, options=[_with_exam()])
+        attempt = db.session.execute(_locked_attempt(), {"attempt": attempt_id}
+                                     ).scalar_one_or_none()
     else:
         attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
@@ -41,8 +40,13 @@ def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
 
 
 @cache
-def _with_exam():
-    return joinedload(Attempt.exam, innerjoin=True)
+def _locked_attempt():
+    """Its exam in the same statement (every caller reads it); only the attempt is locked;
+    what the session held is overwritten. Built once: `Session.get` with these options built
+    and keyed a new statement per call."""
+    return (select(Attempt).where(Attempt.id == bindparam("attempt"))
+            .options(joinedload(Attempt.exam, innerjoin=True))
+            .with_for_update(of=Attempt).execution_options(populate_existing=True))
 
 
 def require_owner(attempt: Attempt, user) -> None:
