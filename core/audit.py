@@ -48,8 +48,8 @@ def record(actor, action: str, target, before: dict | None = None,
 
     `actor` is a User or None (system); `target` is a model instance with an `id`, or a
     (type, id) pair. The row is inserted now, with plain SQL, not added to the session to be
-    flushed: a flush of one object costs more Python than the statement (a second of them
-    on every exam start). Returns the row as written, not attached to the session.
+    flushed: a flush costs more Python than the statement, and an exam start paid one at
+    commit for its audit row alone. Returns the row as written, not attached to the session.
     """
     if isinstance(target, tuple):
         target_type, target_id = target
