@@ -216,22 +216,31 @@ def rebuild(course_ids: Iterable[int] | None = None) -> dict:
 
 # --- reading ---------------------------------------------------------------------------------
 
+# The exam gate's read (every exam start), built once with bound values: the stored parts and
+# whether the course has an open live session. Sessions not yet started count nothing; closed
+# ones are in the row.
+# Table columns, not the mapped class: plain SQL skips the ORM's compile and result layers.
+_LIVE = LiveSession.__table__
+_OPEN_LIVE = (_LIVE.c.course_id == bindparam("course"), _LIVE.c.closed_at.is_(None),
+              _LIVE.c.starts_at < bindparam("now"))
+_STORED = (select(*(T.c[column] for column in PARTS.values()),
+                  select(_LIVE.c.id).where(*_OPEN_LIVE).exists().label("live_open"))
+           .where(T.c.trainee_id == bindparam("trainee"), T.c.course_id == bindparam("course")))
+_OPEN_SESSIONS = select(LiveSession).where(*_OPEN_LIVE)
+
+
 def seconds(trainee_id: int, course: Course, now: datetime | None = None) -> dict[str, int]:
     """Seconds per source as `service.trainee_detail` counts them: the stored row (computed
     and stored when missing) plus the course's open live sessions from their raw events."""
     now = now or now_utc()
-    # Sessions not yet started count nothing; closed ones are in the row.
-    open_where = (LiveSession.course_id == course.id, LiveSession.closed_at.is_(None),
-                  LiveSession.starts_at < now)
-    stmt = select(T, select(LiveSession.id).where(*open_where).exists().label("live_open")) \
-        .where(T.c.trainee_id == trainee_id, T.c.course_id == course.id)
-    row = db.session.execute(stmt).first()
+    keys = {"trainee": trainee_id, "course": course.id, "now": now}
+    row = db.session.execute(_STORED, keys).first()
     if row is None:
         _insert_missing(course.id, [trainee_id], now)
-        row = db.session.execute(stmt).first()
+        row = db.session.execute(_STORED, keys).first()
     out = {name: getattr(row, column) for name, column in PARTS.items()}
     if row.live_open:
-        open_sessions = db.session.scalars(select(LiveSession).where(*open_where)).all()
+        open_sessions = db.session.scalars(_OPEN_SESSIONS, keys).all()
         for (_s, _t), result in service.live_results(open_sessions, [trainee_id], now).items():
             out["live"] += result["seconds"]
     return out

@@ -13,7 +13,7 @@ certificate does not move the enrolment back: the training was completed and sta
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from accounts import scope
 from core import audit
@@ -29,13 +29,17 @@ def on_roll(status_column):
     return status_column.in_(ON_ROLL)
 
 
+# Built once: every exam start reads it.
+_ENROLMENT = select(Enrolment).where(Enrolment.course_id == bindparam("course"),
+                                     Enrolment.trainee_id == bindparam("trainee"))
+
+
 def participation(trainee_id: int, course: Course) -> Enrolment:
     """The trainee's enrolment when they take part in `course` now; otherwise a clear
     refusal: 409 course_archived, 403 not_enrolled (never enrolled, or withdrawn)."""
     if course.status == "archived":
         raise Conflict(_("This course is archived: it takes no new work."), code="course_archived")
-    enrolment = db.session.scalar(select(Enrolment).where(
-        Enrolment.course_id == course.id, Enrolment.trainee_id == trainee_id))
+    enrolment = db.session.scalar(_ENROLMENT, {"course": course.id, "trainee": trainee_id})
     if enrolment is None or enrolment.status == "withdrawn":
         raise ServiceError(_("Enrol in the course before taking its exam."),
                            code="not_enrolled", status=403)

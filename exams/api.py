@@ -141,7 +141,7 @@ def start_attempt(exam_id):
     """Start an attempt: 403 not_eligible (attendance), 409 attempt_open / exam_closed /
     no_attempts_left. The paper carries no answers; the deadline is the server's."""
     user = current_api_user()
-    exam = service.get_exam(exam_id)
+    exam = attempts.exam_to_start(exam_id)
     attempt, questions = attempts.start_attempt(user, exam)
     return already_dumped(paper_payload(attempt, (questions, {})), 201)
 

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload, lazyload
 
 from core import audit, signals
 from core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -17,6 +17,7 @@ from core.extensions import db
 from core.timeutil import now_utc
 from courses import lifecycle, providers
 from courses import service as courses
+from courses.models import Course
 from exams import papers, service
 from exams.autosave import sqlite_write_lock
 from exams.grading import TYPES, AnswerError, key_of, score_percent
@@ -29,9 +30,8 @@ def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
     if lock:
         if db.session.get_bind().dialect.name == "sqlite":
             sqlite_write_lock(attempt_id)
-        # Its exam in the same statement (every caller reads it); only the attempt is locked.
-        attempt = db.session.get(Attempt, attempt_id, with_for_update={"of": Attempt},
-                                 populate_existing=True, options=[_with_exam()])
+        attempt = db.session.execute(_locked_attempt(), {"attempt": attempt_id}
+                                     ).scalar_one_or_none()
     else:
         attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
@@ -40,8 +40,13 @@ def get_attempt(attempt_id: int, *, lock: bool = False) -> Attempt:
 
 
 @cache
-def _with_exam():
-    return joinedload(Attempt.exam, innerjoin=True)
+def _locked_attempt():
+    """Its exam in the same statement (every caller reads it); only the attempt is locked;
+    what the session held is overwritten. Built once: `Session.get` with these options built
+    and keyed a new statement per call."""
+    return (select(Attempt).where(Attempt.id == bindparam("attempt"))
+            .options(joinedload(Attempt.exam, innerjoin=True))
+            .with_for_update(of=Attempt).execution_options(populate_existing=True))
 
 
 def require_owner(attempt: Attempt, user) -> None:
@@ -83,24 +88,48 @@ def check_eligible(exam: Exam, trainee) -> dict:
     return summary
 
 
+_attempts, _overrides = Attempt.__table__, ExamOverride.__table__
+
+
 def _override_column(column):
-    return (select(column).where(ExamOverride.exam_id == bindparam("exam"),
-                                 ExamOverride.trainee_id == bindparam("trainee"))
+    return (select(column).where(_overrides.c.exam_id == bindparam("exam"),
+                                 _overrides.c.trainee_id == bindparam("trainee"))
             .scalar_subquery())
 
 
 # A trainee's standing at an exam, built once: attempts used, the open one's id, whether one
 # passed (an aggregate: one row even with no attempt), and the override's extra minutes and
 # attempts (NULL without one). Starting read these with two statements and loaded every
-# attempt as an entity.
-_mine = (Attempt.exam_id == bindparam("exam")) & (Attempt.trainee_id == bindparam("trainee"))
+# attempt as an entity. Tables, not mapped classes: plain SQL skips the ORM's compile and
+# result layers (nothing of the attempts is pending in the session when a start reads this).
+_mine = ((_attempts.c.exam_id == bindparam("exam"))
+         & (_attempts.c.trainee_id == bindparam("trainee")))
 _STANDING = select(
-    func.count(Attempt.id),
-    func.max(case((Attempt.status == "in_progress", Attempt.id))),
-    func.max(case((Attempt.passed.is_(True), 1), else_=0)),
-    _override_column(ExamOverride.extra_minutes),
-    _override_column(ExamOverride.extra_attempts),
+    func.count(_attempts.c.id),
+    func.max(case((_attempts.c.status == "in_progress", _attempts.c.id))),
+    func.max(case((_attempts.c.passed.is_(True), 1), else_=0)),
+    _override_column(_overrides.c.extra_minutes),
+    _override_column(_overrides.c.extra_attempts),
 ).where(_mine)
+
+
+def exam_to_start(exam_id: int) -> Exam:
+    """`service.get_exam` for starting an attempt, every candidate at once on exam day: the
+    course without its description, occupation or provider, which a start does not read (they
+    load on first use; their eager joins were a third of the statement's columns), in a
+    statement built once (`Session.get` with options builds and keys a new one per call)."""
+    exam = db.session.execute(_exam_to_start(), {"exam": exam_id}).scalar_one_or_none()
+    if exam is None:
+        raise NotFound(_("No such exam."))
+    return exam
+
+
+@cache
+def _exam_to_start():
+    return select(Exam).where(Exam.id == bindparam("exam")).options(
+        joinedload(Exam.course, innerjoin=True).options(
+            defer(Course.description_html), lazyload(Course.occupation),
+            lazyload(Course.platform), lazyload(Course.institution)))
 
 
 def start_attempt(trainee, exam: Exam, now: datetime | None = None

@@ -38,25 +38,30 @@ def _closed(deadline: datetime) -> Conflict:
 
 
 # The autosave's two statements, built once (building them cost more than running them):
-# the values travel as bound parameters.
+# the values travel as bound parameters. Tables, not mapped classes: a statement naming a
+# mapped class runs through the ORM's compile and result layers (for the UPDATE, as a bulk
+# UPDATE that copied and re-keyed the statement and synchronised the session on every save;
+# `forget_items` expires what the session holds instead).
+_attempts, _items, _questions = Attempt.__table__, AttemptItem.__table__, Question.__table__
 _SAVE_READ = (
-    select(Attempt.trainee_id, Attempt.status, Attempt.deadline, AttemptItem.answer,
-           AttemptItem.saved_at, Question.type, Question.points, Question.options,
-           Question.answers, Question.partial_credit)
-    .select_from(Attempt)
-    .outerjoin(AttemptItem, (AttemptItem.attempt_id == Attempt.id)
-               & (AttemptItem.question_id == bindparam("the_question")))
-    .outerjoin(Question, Question.id == AttemptItem.question_id)
-    .where(Attempt.id == bindparam("the_attempt")))
-_SAVE_READ_LOCKED = _SAVE_READ.with_for_update(of=Attempt)
-_items = AttemptItem.__table__
+    select(_attempts.c.trainee_id, _attempts.c.status, _attempts.c.deadline,
+           _items.c.answer, _items.c.saved_at, _questions.c.type, _questions.c.points,
+           _questions.c.options, _questions.c.answers, _questions.c.partial_credit)
+    .select_from(_attempts)
+    .outerjoin(_items, (_items.c.attempt_id == _attempts.c.id)
+               & (_items.c.question_id == bindparam("the_question")))
+    .outerjoin(_questions, _questions.c.id == _items.c.question_id)
+    .where(_attempts.c.id == bindparam("the_attempt")))
+_SAVE_READ_LOCKED = _SAVE_READ.with_for_update(of=_attempts)
 _SAVE_WRITE = (
     update(_items)
     .where(_items.c.attempt_id == bindparam("the_attempt"),  # not "attempt_id": an UPDATE
            _items.c.question_id == bindparam("the_question"),  # keeps column names for SET
-           select(Attempt.id).where(
-               Attempt.id == bindparam("the_attempt"), Attempt.trainee_id == bindparam("owner"),
-               Attempt.status == "in_progress", Attempt.deadline > bindparam("now")).exists())
+           select(_attempts.c.id).where(
+               _attempts.c.id == bindparam("the_attempt"),
+               _attempts.c.trainee_id == bindparam("owner"),
+               _attempts.c.status == "in_progress",
+               _attempts.c.deadline > bindparam("now")).exists())
     .values(answer=bindparam("new_answer"), saved_at=bindparam("now")))
 
 

@@ -1,8 +1,10 @@
 """The exam hot paths stay flat: start, save and submit run a fixed, small number of SQL
 statements however many questions the paper has (no N+1)."""
 
+from sqlalchemy import event
+
 from core.extensions import db
-from exams.models import AttemptItem
+from exams.models import AttemptItem, Question
 from tests import factories
 from tests.exams.helpers import correct_answer, make_bank, make_exam
 from tests.factories import count_statements
@@ -67,6 +69,11 @@ def test_start_save_and_submit_run_the_same_few_statements_for_4_or_16_questions
     inserts = [s for s in large["statements"]["start"] if s.startswith("INSERT INTO attempt_items")]
     assert len(inserts) == 1  # the whole paper in one statement, not one per row:
     assert inserts[0].count("), (") == 15, inserts[0][:300]  # a VALUES group per question
+    # the draw reads no tags when no blueprint entry names one (a JSON decode per question of
+    # the bank), and the exam's course comes without its occupation and provider
+    assert not [s for s in large["statements"]["start"] if "questions.tags" in s]
+    assert not [s for s in large["statements"]["start"]
+                if " occupations" in s or " platforms" in s or " institutions" in s]
     # submit: one read of the items with their questions, one UPDATE of all their grades
     item_reads = [s for s in large["statements"]["submit"]
                   if s.startswith("SELECT attempt_items.")]
@@ -110,3 +117,46 @@ def test_a_save_is_one_read_and_one_update_that_checks_owner_status_and_deadline
         AttemptItem.attempt_id == paper["attempt_id"],
         AttemptItem.question_id == question["id"]))
     assert stored == "FAB"
+
+
+def test_the_paper_insert_stays_under_psycopgs_cached_parameter_count(
+        client, instructor, trainee):
+    """psycopg caches its parsing of a statement only up to 50 parameters: the 16-question
+    paper's INSERT sends the attempt once and each position in the SQL (33), where an
+    executemany with RETURNING sent 64 and was parsed anew on every start."""
+    exam = _exam(instructor, trainee, 4)
+    headers = factories.api_headers(client, trainee)
+    sent: list = []
+
+    def before(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.startswith("INSERT INTO attempt_items"):
+            sent.append(parameters)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert client.post(f"/api/v1/exams/{exam.id}/attempts",
+                           headers=headers).status_code == 201
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    assert len(sent) == 1
+    if db.engine.dialect.name == "postgresql":  # SQLite's positional values repeat the attempt
+        assert len(sent[0]) == 33, len(sent[0])
+
+
+def test_a_tagged_blueprint_entry_draws_only_questions_with_that_tag(client, instructor, trainee):
+    course = factories.make_course(instructor, required_hours=2)
+    factories.grant_attendance(trainee, course, course.required_minutes)
+    bank = make_bank(instructor, course.occupation, copies=3)
+    exam = make_exam(instructor, course, bank=bank,
+                     blueprint=[{"tag": "合规", "count": 6}, {"type": "fill_in", "count": 2}])
+    headers = factories.api_headers(client, trainee)
+    with count_statements() as start:
+        response = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers)
+    assert response.status_code == 201, response.get_json()
+    assert [s for s in start if "questions.tags" in s]  # read only when an entry names a tag
+    drawn = {q["id"] for q in response.get_json()["questions"]}
+    tags = dict(db.session.execute(db.select(Question.id, Question.tags).where(
+        Question.id.in_(drawn))).all())
+    assert len(drawn) == 8
+    assert sum("合规" in tags[qid] for qid in drawn) == 6  # all of the bank's 合规 questions
+    assert sum(q["type"] == "fill_in" for q in response.get_json()["questions"]) == 2
