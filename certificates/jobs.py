@@ -8,6 +8,7 @@ CERTIFICATE_ISSUE=worker, passed results' outbox rows are drained the same way, 
 submit does not wait for signing, the credential and the claim."""
 
 import os
+import time
 from collections.abc import Callable, Iterable
 
 from flask import current_app, has_app_context
@@ -20,6 +21,10 @@ from core.redisclient import redis_client
 CHUNK = 25
 DRAINERS = 2  # drain jobs waiting at once: one per worker keeps every worker busy
 MAX_TRIES = 3
+# A render drain hands its worker back after this long (and queues itself again if PDFs are
+# left): an issue drain queued meanwhile runs next, so on exam day a certificate waits seconds
+# behind a backlog of PDFs, not minutes.
+RENDER_SLICE_SECONDS = 5.0
 
 
 def connection(app=None):
@@ -94,23 +99,31 @@ def _schedule(kind: str, ids: list[int], drain: Callable, app) -> None:
     keys, redis = redis_keys(app, kind), connection(app)
     with redis.pipeline() as pipe:
         waiting = pipe.sadd(keys["pending"], *ids).get(keys["drains"]).execute()[1]
-    if int(waiting or 0) < DRAINERS:
+    _queue_drain(kind, drain, app, int(waiting or 0))
+
+
+def _queue_drain(kind: str, drain: Callable, app, waiting: int) -> None:
+    if waiting < DRAINERS:
+        keys, redis = redis_keys(app, kind), connection(app)
         with redis.pipeline() as pipe:
             pipe.incr(keys["drains"]).expire(keys["drains"], 600).execute()
         queue(app).enqueue(drain, job_timeout=600)
 
 
 def _drain(kind: str, handle: Callable[[list[int]], tuple[list[int], list[int]]],
-           what: str) -> tuple[int, list[int]]:
-    """Take the kind's ids CHUNK at a time until none is left; `handle(ids)` returns (done,
-    failed). A failed id goes back into the set up to MAX_TRIES, then is logged and kept in
-    the failed set. Returns (done, given up)."""
+           what: str, drain: Callable, slice_seconds: float | None = None
+           ) -> tuple[int, list[int]]:
+    """Take the kind's ids CHUNK at a time until none is left, or until `slice_seconds` have
+    passed: then the same `drain` job is queued again behind whatever came meanwhile.
+    `handle(ids)` returns (done, failed). A failed id goes back into the set up to MAX_TRIES,
+    then is logged and kept in the failed set. Returns (done, given up)."""
     keys, redis = redis_keys(kind=kind), connection()
     # Started: no longer waiting. Ids scheduled from now on may find no queued job and queue
     # another; the ones already in the set are this job's.
     if redis.decr(keys["drains"]) < 0:
         redis.set(keys["drains"], 0, ex=600)
     handled, given_up = 0, []
+    started = time.monotonic()
     while ids := [int(i) for i in redis.spop(keys["pending"], CHUNK)]:
         done, failed = handle(ids)
         handled += len(done)
@@ -128,6 +141,12 @@ def _drain(kind: str, handle: Callable[[list[int]], tuple[list[int], list[int]]]
                 redis.sadd(keys["failed"], item)
                 redis.hdel(keys["tries"], item)
                 given_up.append(item)
+        if slice_seconds is not None and time.monotonic() - started > slice_seconds:
+            # Time's up (after one chunk at least): the rest goes to a drain queued behind
+            # whatever came meanwhile, unless one is queued already.
+            if redis.scard(keys["pending"]):
+                _queue_drain(kind, drain, current_app, int(redis.get(keys["drains"]) or 0))
+            break
     return handled, given_up
 
 
@@ -140,7 +159,8 @@ def render_pending() -> dict:
     """RQ job: render the scheduled PDFs CHUNK at a time until none is left."""
     def work() -> dict:
         rendered, given_up = _drain("pdfs", lambda ids: _render(ids, only_missing=True),
-                                    "rendering the PDF of certificate")
+                                    "rendering the PDF of certificate", render_pending,
+                                    RENDER_SLICE_SECONDS)
         return {"rendered": rendered, "failed": given_up}
 
     return _in_app(work)
@@ -158,7 +178,7 @@ def issue_pending() -> dict:
 
     def work() -> dict:
         issued, given_up = _drain("issues", outbox.issue_rows,
-                                  "issuing the certificate of outbox row")
+                                  "issuing the certificate of outbox row", issue_pending)
         return {"issued": issued, "failed": given_up}
 
     return _in_app(work)

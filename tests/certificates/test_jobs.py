@@ -116,3 +116,33 @@ def test_the_sweep_renders_what_a_dead_worker_took(app, redis_queue, runner, mak
     _work(redis_queue)
     assert all(_files_per_certificate().get(c.id) == 1 for c in certs)
     assert not set(jobs.without_pdf()) & {c.id for c in certs}
+
+
+def test_a_render_drain_hands_its_worker_to_a_certificate_waiting_to_be_issued(
+        app, redis_queue, make_user, course, monkeypatch):
+    """One worker, a backlog of PDFs, and a pass handed off meanwhile: the render drain stops
+    after its time slice and queues itself behind the issue drain, so the certificate is
+    issued before the backlog is rendered, not after it."""
+    from certificates import outbox
+
+    monkeypatch.setattr(jobs, "CHUNK", 1)
+    monkeypatch.setattr(jobs, "RENDER_SLICE_SECONDS", 0)
+    order = []
+    store, issue_rows = service.store_pdf, outbox.issue_rows
+    monkeypatch.setattr(service, "store_pdf",
+                        lambda cert, *a: order.append("pdf") or store(cert, *a))
+    monkeypatch.setattr(outbox, "issue_rows",
+                        lambda ids: order.append("issue") or issue_rows(ids))
+    backlog = [pass_exam(make_user("trainee"), course) for _ in range(3)]
+    app.config.update(CERTIFICATE_ISSUE="worker")
+    try:
+        with app.test_request_context():
+            assert pass_exam(make_user("trainee"), course) is None  # handed to the worker
+        _work(redis_queue)
+    finally:
+        app.config.update(CERTIFICATE_ISSUE="inline")
+        redis_queue.connection.delete(*jobs.redis_keys(app, "issues").values())
+    assert order.index("issue") < 3  # before the third PDF of the backlog
+    assert order.count("pdf") == 4  # the backlog and the new certificate, each once
+    assert all(_files_per_certificate().get(c.id) == 1 for c in backlog)
+    assert len(_files_per_certificate()) == 4
