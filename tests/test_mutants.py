@@ -26,9 +26,10 @@ MUTANTS = [
     # removes both.
     ("exam answer deadline removed", "exams/autosave.py",
      ('if row.status != "in_progress" or now >= row.deadline:',
-      'Attempt.status == "in_progress", Attempt.deadline > bindparam("now")).exists()'),
+      '_attempts.c.status == "in_progress",\n'
+      '               _attempts.c.deadline > bindparam("now")).exists()'),
      ('if row.status != "in_progress":',
-      'Attempt.status == "in_progress").exists()'), ["tests/exams/test_autosave.py"]),
+      '_attempts.c.status == "in_progress").exists()'), ["tests/exams/test_autosave.py"]),
 ]
 SKIP = shutil.ignore_patterns(".venv", "node_modules", ".git", "test-artifacts", "__pycache__",
                               "*.egg-info", "instance", "bench")
