@@ -201,7 +201,7 @@ def _announce_pass(attempt: Attempt, actor) -> None:
     signals.exam_passed.send(current_app._get_current_object(), trainee_id=attempt.trainee_id,
                              course_id=attempt.exam.course_id, exam_id=attempt.exam_id,
                              attempt_id=attempt.id, actor=actor,
-                             provider=providers.evaluator(attempt.exam.course))
+                             provider=providers.evaluator_of(attempt.exam.course_id))
 
 
 def finalise(attempt: Attempt, actor, now: datetime, by: str) -> Attempt:
