@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from attendance import service
 from attendance.models import (
@@ -35,6 +34,7 @@ from attendance.models import (
     OfflineSession,
 )
 from core.extensions import db
+from core.models import conflict_insert
 from core.timeutil import now_utc
 from courses.models import Course, Lesson
 
@@ -46,10 +46,6 @@ T = AttendanceSummary.__table__
 def _chunks(ids: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start:start + CHUNK]
-
-
-def _insert():
-    return (sqlite if db.engine.dialect.name == "sqlite" else postgresql).insert(T)
 
 
 # --- computing parts from the evidence -----------------------------------------------------
@@ -129,7 +125,7 @@ def _insert_missing(course_id: int, trainee_ids: list[int], now: datetime,
     rows = [{"trainee_id": t, "course_id": course_id, "updated_at": now,
              **{PARTS[p]: v for p, v in parts.items()}}
             for t, parts in computed(course_id, trainee_ids).items()]
-    stmt = _insert()
+    stmt = conflict_insert(T)
     if overwrite:
         stmt = stmt.on_conflict_do_update(
             index_elements=["trainee_id", "course_id"],
@@ -204,7 +200,7 @@ def rebuild(course_ids: Iterable[int] | None = None) -> dict:
                 changed += 1
             rows.append({"trainee_id": trainee_id, "course_id": course_id, "updated_at": now,
                          **{PARTS[p]: v for p, v in parts.items()}})
-        stmt = _insert()
+        stmt = conflict_insert(T)
         stmt = stmt.on_conflict_do_update(
             index_elements=["trainee_id", "course_id"],
             set_={c: getattr(stmt.excluded, c) for c in (*PARTS.values(), "updated_at")})

@@ -12,12 +12,11 @@ import uuid
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from certificates import signing
 from certificates.models import STATUS_LIST_SIZE, Certificate, CertificateHolder, StatusCounter
 from core.extensions import db
+from core.models import conflict_insert
 from core.timeutil import iso, now_utc
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -43,8 +42,7 @@ def subject_id(trainee_id: int) -> str:
 
 def next_status_index() -> int:
     """Atomically take the next status-list index (an upsert on one counter row)."""
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[db.engine.dialect.name]
-    stmt = insert(StatusCounter).values(purpose="revocation", last_value=1)
+    stmt = conflict_insert(StatusCounter).values(purpose="revocation", last_value=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["purpose"], set_={"last_value": StatusCounter.last_value + 1},
     ).returning(StatusCounter.last_value)

@@ -12,11 +12,11 @@ Pending rows are retried by the RQ worker (queued after commit when REDIS_URL is
 
 from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from accounts.models import User
 from certificates.models import Certificate, IssuanceOutbox
 from core.extensions import db
+from core.models import conflict_insert
 from core.timeutil import now_utc
 
 PENDING_AFTER_COMMIT = "certificate_outbox_pending"
@@ -35,10 +35,8 @@ def _insert_once(values: dict) -> int:
     """The outbox row's id: one INSERT … ON CONFLICT DO NOTHING (both databases), and the
     existing row's id when the attempt already has one (a replayed or concurrent pass);
     cheaper on the submit path than a look-up, a savepoint and an INSERT."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     row_id = db.session.scalar(
-        insert(IssuanceOutbox).values(**values, state="pending", tries=0)
+        conflict_insert(IssuanceOutbox).values(**values, state="pending", tries=0)
         .on_conflict_do_nothing(index_elements=[IssuanceOutbox.attempt_id])
         .returning(IssuanceOutbox.id))
     if row_id is None:

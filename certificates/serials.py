@@ -6,13 +6,12 @@ The check character is ISO 7064 MOD 11-2 over the 17 digits, as on a resident ID
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from accounts.idcard import check_character
 from certificates.models import SerialCounter
 from core.errors import Conflict
 from core.extensions import db
+from core.models import conflict_insert
 
 SERIAL = re.compile(r"^SB(\d{4})(\d{6})([1-5])(\d{6})([\dX])$")
 
@@ -28,16 +27,12 @@ def is_valid(serial: str) -> bool:
     return bool(match) and check_character(serial[2:19]) == serial[19]
 
 
-def _upsert(dialect: str):
-    return {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-
-
 def next_sequence(year: int, region_code: str, level: int) -> int:
     """Atomically take the next sequence number: an upsert on the counter row, inside the
     caller's transaction, so a rolled-back issue gives its number back and concurrent issues
     queue on the row lock (each gets its own number; the unique serial is the backstop).
     """
-    stmt = _upsert(db.engine.dialect.name)(SerialCounter).values(
+    stmt = conflict_insert(SerialCounter).values(
         year=year, region_code=region_code, level=level, last_value=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["year", "region_code", "level"],

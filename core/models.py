@@ -1,11 +1,20 @@
-"""Base model pieces: UTC-aware timestamps, integer enums with translated titles."""
+"""Base model pieces: UTC-aware timestamps, integer enums with translated titles, an INSERT
+with the database's ON CONFLICT clauses."""
 
 from datetime import datetime
 
 from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.extensions import db
 from core.timeutil import as_utc, now_utc
+
+
+def conflict_insert(target):
+    """INSERT into `target` (a model or table) with the ON CONFLICT clauses of the app's
+    database: PostgreSQL's or SQLite's (`on_conflict_do_nothing`, `on_conflict_do_update`)."""
+    return (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert(target)
 
 
 class UTCDateTime(TypeDecorator):

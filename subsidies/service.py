@@ -4,8 +4,6 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from accounts import scope
@@ -13,6 +11,7 @@ from accounts.models import KeyGroupDeclaration, User
 from core.audit import record
 from core.errors import Conflict, Invalid, NotFound, recoverable
 from core.extensions import db
+from core.models import conflict_insert
 from core.timeutil import now_utc, to_local
 from courses.models import Course, Enrolment
 from subsidies import rules
@@ -49,11 +48,7 @@ def lock_year(trainee_id: int, year: int) -> None:
     """Take the person's per-year lock row (created on first use): parallel decisions for the
     same person and year wait here, so the cap is counted by one transaction at a time."""
     values = {"trainee_id": trainee_id, "year": year, "touches": 0}
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(pg_insert(SubsidyYearLock).values(**values).on_conflict_do_nothing())
-    else:
-        db.session.execute(sqlite_insert(SubsidyYearLock).values(**values)
-                           .on_conflict_do_nothing())
+    db.session.execute(conflict_insert(SubsidyYearLock).values(**values).on_conflict_do_nothing())
     # An UPDATE takes the row lock on PostgreSQL and the write lock on SQLite.
     db.session.execute(update(SubsidyYearLock).where(
         SubsidyYearLock.trainee_id == trainee_id, SubsidyYearLock.year == year)
