@@ -3,7 +3,9 @@ save 16 answers and submit, against gunicorn (2 workers) with PostgreSQL on this
 Per step p50/p95, compared with a bare Flask endpoint's p95 measured by the same client at
 the same concurrency in the same run; then the database is checked for lost answers.
 
-Run alone: `.venv/bin/python -m bench.exams_bench` (BENCH_EXAM_TRAINEES, BENCH_EXAM_CLIENTS).
+Run alone: `.venv/bin/python -m bench.exams_bench` (BENCH_EXAM_TRAINEES, BENCH_EXAM_CLIENTS,
+BENCH_EXAM_ARRIVAL=staggered|together, BENCH_EXAM_SAMPLES=file.json for every request's step,
+seconds, status and start).
 """
 
 import http.client
@@ -96,6 +98,8 @@ class Client:
     def __init__(self, port: int, samples: list):
         self.port, self.samples = port, samples
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.sent = 0
+        self.on_sent: threading.Condition | None = None
 
     def call(self, step: str, method: str, path: str, token: str | None = None, body=None):
         headers = {"Content-Type": "application/json"}
@@ -112,7 +116,11 @@ class Client:
             self.conn.close()
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             payload, status = b"", 599
-        self.samples.append((step, time.perf_counter() - started, status))
+        self.samples.append((step, time.perf_counter() - started, status, started))
+        self.sent += 1
+        if self.on_sent is not None:  # the client the others' staggered start follows
+            with self.on_sent:
+                self.on_sent.notify_all()
         if status >= 400 and step != "health" and not FIRST_ERROR:
             FIRST_ERROR.append(f"{step} {status} {payload[:300]!r}")
         return status, payload
@@ -159,27 +167,57 @@ def trainee_flow(client: Client, exam_id: int, job: tuple[int, str], sent: dict,
         passed.append(attempt)
 
 
-def run_clients(port: int, jobs: list, work) -> tuple[list, float]:
+# How the clients begin. "staggered": client k joins when client 0 has sent k/CLIENTS of one
+# trainee's 18 requests, so the clients stand at different points of the exam, as trainees who
+# opened it at different moments do. "together": all at once; identical clients with no think
+# time then stay in lockstep for the whole run (a convoy: every start queues behind about 30
+# other starts and submits), which the burst below already measures for exam opening.
+ARRIVAL = os.environ.get("BENCH_EXAM_ARRIVAL", "staggered")
+FLOW_REQUESTS = 18
+
+
+def run_clients(port: int, jobs: list, work, stagger: int = 0) -> tuple[list, float, float]:
+    """Runs `work(client, job)` over `jobs` on CLIENTS connections. With `stagger` requests,
+    client k starts when client 0 has sent k * stagger / CLIENTS requests. Returns the samples,
+    the seconds taken and the moment (perf_counter) the last client began."""
     samples: list = []
     lock = threading.Lock()
     queue = list(jobs)
+    sent_by_first = threading.Condition()
+    first_client: list = []
+    all_in = [time.perf_counter()]
 
-    def worker():
+    def worker(k: int):
         client = Client(port, samples)
+        if k == 0:
+            client.on_sent = sent_by_first
+            first_client.append(client)
+            with sent_by_first:
+                sent_by_first.notify_all()
+        elif stagger:
+            wait_for = round(k * stagger / CLIENTS)
+            with sent_by_first:
+                sent_by_first.wait_for(lambda: first_client and (
+                    first_client[0].sent >= wait_for or not queue), timeout=120)
+            if k == CLIENTS - 1:
+                all_in[0] = time.perf_counter()
         while True:
             with lock:
                 if not queue:
-                    return
+                    break
                 job = queue.pop()
             work(client, job)
+        if k == 0:
+            with sent_by_first:
+                sent_by_first.notify_all()
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(CLIENTS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return samples, time.perf_counter() - started
+    return samples, time.perf_counter() - started, all_in[0]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -334,15 +372,20 @@ def run() -> list[str]:
         bare_jobs = list(range(CLIENTS * 50))
         run_clients(port, bare_jobs[:CLIENTS * 5], lambda c, _j: c.call("bare", "GET",
                                                                           "/_bench/bare"))
-        bare, _ = run_clients(port, bare_jobs, lambda c, _j: c.call("bare", "GET",
-                                                                    "/_bench/bare"))
+        bare, _, _ = run_clients(port, bare_jobs, lambda c, _j: c.call("bare", "GET",
+                                                                       "/_bench/bare"))
         sent: dict = {}
         print(f"exams bench: {TRAINEES} trainees through {CLIENTS} clients ...", flush=True)
         passed: list = []
-        samples, elapsed = run_clients(
+        all_samples, elapsed, all_in = run_clients(
             port, list(enumerate(setup["tokens"])),
-            lambda c, job: trainee_flow(c, setup["exam_id"], job, sent, passed))
+            lambda c, job: trainee_flow(c, setup["exam_id"], job, sent, passed),
+            stagger=FLOW_REQUESTS if ARRIVAL == "staggered" else 0)
+        # Latency counted once every client is running; errors over the whole run.
+        samples = [sample for sample in all_samples if sample[3] >= all_in]
         flow_ended = time.perf_counter()
+        if os.environ.get("BENCH_EXAM_SAMPLES"):  # (step, seconds, status, started) per request
+            Path(os.environ["BENCH_EXAM_SAMPLES"]).write_text(json.dumps(all_samples))
         print(f"exams bench: burst of {TRAINEES} starts ...", flush=True)
         burst_result = burst(port, setup["burst_exam_id"], setup["tokens"])
         print("exams bench: waiting for the worker to issue the certificates ...", flush=True)
@@ -368,16 +411,17 @@ def run() -> list[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    bare_p95 = percentile([s for _step, s, _st in bare], 95)
+    bare_p95 = percentile([s for _step, s, _st, _t in bare], 95)
     rows = []
     for step in ("start", "save", "submit"):
-        times = [s for st, s, _status in samples if st == step]
-        errors = sum(1 for st, _s, status in samples if st == step and status >= 400)
-        server_errors = sum(1 for st, _s, status in samples if st == step and status >= 500)
+        times = [s for st, s, _status, _t in samples if st == step]
+        errors = sum(1 for st, _s, status, _t in all_samples if st == step and status >= 400)
+        server_errors = sum(1 for st, _s, status, _t in all_samples
+                            if st == step and status >= 500)
         p95 = percentile(times, 95)
         rows.append(f"| {step} | {len(times)} | {percentile(times, 50):.1f} | {p95:.1f} | "
                     f"{p95 / bare_p95:.2f}× | {errors} ({server_errors} 5xx) |")
-    total = len(samples)
+    total = len(all_samples)
     priority = "SCHED_IDLE" if WORKER_PRIORITY == "idle" else f"nice {WORKER_PRIORITY}"
     return [
         "## Exams under load (issue 5)",
@@ -388,7 +432,13 @@ def run() -> list[str]:
         "PostgreSQL on the same 2-core machine, with the load generator on it too. "
         f"Took {elapsed:.0f} s ({total / elapsed:.0f} requests/s). Latency in ms; the bare "
         f"JSON endpoint's p95 at the same concurrency, same client, same run: "
-        f"{bare_p95:.1f} ms (p50 {percentile([s for _t, s, _x in bare], 50):.1f} ms).",
+        f"{bare_p95:.1f} ms (p50 {percentile([s for _t, s, _x, _w in bare], 50):.1f} ms). "
+        + (f" Arrival staggered (BENCH_EXAM_ARRIVAL): client k began when client 0 had sent "
+           f"k/{CLIENTS} of a trainee's {FLOW_REQUESTS} requests; latency counts the "
+           f"{len(samples):,} requests sent once all {CLIENTS} were running."
+           if ARRIVAL == "staggered" else
+           " Arrival together (BENCH_EXAM_ARRIVAL): all clients began at once and stay in "
+           "lockstep."),
         "",
         "| step | requests | p50 | p95 | p95 / bare p95 | errors |",
         "|---|---|---|---|---|---|",

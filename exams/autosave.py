@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
+from core.models import on_its_own
 from core.timeutil import now_utc
 from exams import papers
-from exams.grading import TYPES, AnswerError, key_of
+from exams.grading import TYPES, AnswerError, Key, key_of
 from exams.models import Attempt, AttemptItem, Question
 
 
@@ -65,14 +67,91 @@ _SAVE_WRITE = (
     .values(answer=bindparam("new_answer"), saved_at=bindparam("now")))
 
 
+# PostgreSQL: the whole save as one UPDATE, committed on its own. Its WHERE checks owner,
+# status and deadline and locks the attempt's row (FOR UPDATE, as the two-step read does), so
+# a submit grading the attempt either ran first (then this finds it closed) or waits for this
+# save. The same answer again keeps its first saved_at (jsonb compares values, not text).
+_SAVE_IN_ONE = (
+    update(_items)
+    .where(_items.c.attempt_id == bindparam("the_attempt"),
+           _items.c.question_id == bindparam("the_question"),
+           select(_attempts.c.id).where(
+               _attempts.c.id == bindparam("the_attempt"),
+               _attempts.c.trainee_id == bindparam("owner"),
+               _attempts.c.status == "in_progress",
+               _attempts.c.deadline > bindparam("now")).with_for_update().exists())
+    .values(answer=bindparam("new_answer"),
+            saved_at=case((and_(_items.c.saved_at.is_not(None),
+                                _items.c.answer.cast(JSONB) == bindparam("same_answer",
+                                                                         type_=JSONB)),
+                           _items.c.saved_at), else_=bindparam("now")))
+    .returning(_items.c.saved_at,
+               select(_attempts.c.deadline).where(_attempts.c.id == bindparam("the_attempt"))
+               .scalar_subquery().label("deadline")))
+# What an answer is checked against before that UPDATE: the question's type and option ids,
+# read once per process and question. Read only through the attempt's own paper, so only for
+# a question some attempt uses: those never change their type or option ids (an edit makes
+# a new version; a key correction keeps the ids). No correct flags or accepted answers:
+# nothing grades from here.
+_ANSWER_KEY = (
+    select(_questions.c.type, _questions.c.options)
+    .select_from(_items.join(_questions, _questions.c.id == _items.c.question_id))
+    .where(_items.c.attempt_id == bindparam("the_attempt"),
+           _items.c.question_id == bindparam("the_question")))
+_answer_keys: dict[int, Key] = {}
+_ANSWER_KEYS_KEPT = 20_000
+
+
+def _answer_key(attempt_id: int, question_id: int) -> Key | None:
+    key = _answer_keys.get(question_id)
+    if key is None:
+        row = db.session.execute(_ANSWER_KEY, {"the_attempt": attempt_id,
+                                               "the_question": question_id}).one_or_none()
+        if row is None:
+            return None
+        if len(_answer_keys) >= _ANSWER_KEYS_KEPT:
+            _answer_keys.clear()
+        key = _answer_keys[question_id] = Key(
+            type=row.type, points=0, answers=[], partial_credit=False,
+            options=[{"id": option["id"]} for option in row.options or []])
+    return key
+
+
+def _save_in_one(trainee, attempt_id: int, question_id: int, answer,
+                 now: datetime | None) -> SavedAnswer | None:
+    """The PostgreSQL save: one UPDATE (see _SAVE_IN_ONE). None when it changed nothing (not
+    this trainee's, closed, not on this paper): the two-step save then says which."""
+    key = _answer_key(attempt_id, question_id)
+    if key is None:
+        return None
+    try:
+        value = TYPES[key.type].clean_answer(key, answer)
+    except AnswerError as exc:
+        raise Invalid(str(exc), fields={"answer": [str(exc)]}) from exc
+    now = now or now_utc()
+    with on_its_own():
+        row = db.session.execute(_SAVE_IN_ONE, {
+            "the_attempt": attempt_id, "the_question": question_id, "owner": trainee.id,
+            "now": now, "new_answer": value, "same_answer": value}).one_or_none()
+    if row is None:
+        return None
+    papers.forget_items(attempt_id, question_id)  # held objects must not serve a stale answer
+    return SavedAnswer(value, row.saved_at, row.deadline)
+
+
 def save_answer(trainee, attempt_id: int, question_id: int, answer,
                 now: datetime | None = None) -> SavedAnswer:
     """Autosave one answer; the same request again changes nothing. After the deadline or
     after submitting: 409 attempt_closed. The hottest path of an exam: one read (the item,
     its question's key and the attempt, whose row it locks on PostgreSQL so a save and a
     submit of one attempt run one after the other) and one UPDATE keyed by attempt and
-    question whose WHERE clause checks owner, status and deadline again."""
+    question whose WHERE clause checks owner, status and deadline again. On PostgreSQL one
+    UPDATE does it all (_SAVE_IN_ONE); only a refused save reads."""
     sqlite = db.engine.dialect.name == "sqlite"
+    if not sqlite:
+        saved = _save_in_one(trainee, attempt_id, question_id, answer, now)
+        if saved is not None:
+            return saved
     if sqlite:  # SQLite ignores FOR UPDATE: take the write lock before reading (see submit),
         sqlite_write_lock(attempt_id)  # and read the clock after it, in commit order
     now = now or now_utc()

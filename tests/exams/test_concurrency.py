@@ -14,7 +14,7 @@ from core.extensions import db
 from core.timeutil import now_utc
 from exams.models import Attempt, AttemptItem
 from tests import factories
-from tests.exams.helpers import setup_exam
+from tests.exams.helpers import correct_answer, setup_exam, wrong_answer
 
 pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
                                 reason="needs PostgreSQL (parallel transactions)")
@@ -96,3 +96,48 @@ def test_answers_racing_the_deadline_are_refused_after_it(app, client, instructo
     item = db.session.scalar(select(AttemptItem).where(AttemptItem.question_id == fill_in["id"]))
     assert item.saved_at < deadline
     assert db.session.get(Attempt, body["attempt_id"]).status == "completed"
+
+
+def _as_stored(answer):
+    return sorted(answer) if isinstance(answer, list) else answer  # choices are kept sorted
+
+
+def test_saves_racing_a_submit_are_graded_or_refused(app, client, instructor, trainee):
+    """A save answered 200 is in the graded result; after the grading every save is 409.
+    (PostgreSQL saves in one UPDATE committed on its own: its lock on the attempt is what
+    orders it against the submit's.)"""
+    exam = setup_exam(instructor, trainee)
+    headers = factories.api_headers(client, trainee)
+    body = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()
+    base = f"/api/v1/attempts/{body['attempt_id']}"
+
+    def hammer(question):
+        def run(client):
+            acknowledged = None
+            for n in range(60):
+                answer = correct_answer(question) if n % 2 else wrong_answer(question)
+                response = client.put(f"{base}/answers/{question['id']}", headers=headers,
+                                      json={"answer": answer})
+                if response.status_code == 409:
+                    return acknowledged
+                assert response.status_code == 200, response.get_json()
+                acknowledged = answer
+            return acknowledged
+        return run
+
+    def submit(client):
+        time.sleep(0.05)
+        return client.post(f"{base}/submit", headers=headers)
+
+    questions = body["questions"]
+    *last_saved, submitted = _together(app, [hammer(q) for q in questions] + [submit])
+    assert submitted.status_code == 200
+    db.session.expire_all()
+    attempt = db.session.get(Attempt, body["attempt_id"])
+    items = {item.question_id: item for item in attempt.items}
+    for question, acknowledged in zip(questions, last_saved, strict=True):
+        item = items[question["id"]]
+        assert item.answer == _as_stored(acknowledged)
+        right = acknowledged is not None and acknowledged == correct_answer(question)
+        assert (item.points_awarded > 0) == right, (question["type"], acknowledged)
+    assert attempt.theory_points == sum(item.points_awarded for item in items.values())

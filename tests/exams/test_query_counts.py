@@ -110,13 +110,22 @@ def test_a_save_is_one_read_and_one_update_that_checks_owner_status_and_deadline
     where = updates[0].split("WHERE", 1)[1]
     for column in ("attempt_id", "question_id", "trainee_id", "status", "deadline"):
         assert column in where, where
-    with count_statements() as again:  # the same answer again: nothing written
-        assert client.put(url, headers=headers, json={"answer": "FAB"}).status_code == 200
-    assert not [s for s in again if s.startswith("UPDATE attempt_items")]
-    stored = db.session.scalar(db.select(AttemptItem.answer).where(
+    first_saved_at = db.session.scalar(db.select(AttemptItem.saved_at).where(
         AttemptItem.attempt_id == paper["attempt_id"],
         AttemptItem.question_id == question["id"]))
-    assert stored == "FAB"
+    with count_statements() as again:  # the same answer again
+        assert client.put(url, headers=headers, json={"answer": "FAB"}).status_code == 200
+    if db.engine.dialect.name == "postgresql":
+        # The token's user and the one UPDATE, each committed on its own (the question's
+        # type was read with the first save): it keeps the first saved_at.
+        assert len(again) == 2 and again[1].startswith("UPDATE attempt_items"), again
+    else:  # the read finds the same answer: nothing written
+        assert not [s for s in again if s.startswith("UPDATE attempt_items")]
+    db.session.expire_all()
+    stored = db.session.execute(db.select(AttemptItem.answer, AttemptItem.saved_at).where(
+        AttemptItem.attempt_id == paper["attempt_id"],
+        AttemptItem.question_id == question["id"])).one()
+    assert tuple(stored) == ("FAB", first_saved_at)
 
 
 def test_the_paper_insert_stays_under_psycopgs_cached_parameter_count(
