@@ -89,50 +89,42 @@ _SAVE_IN_ONE = (
                select(_attempts.c.deadline).where(_attempts.c.id == bindparam("the_attempt"))
                .scalar_subquery().label("deadline")))
 # What an answer is checked against before that UPDATE: the question's type and option ids,
-# read once per process and question. Read only through the attempt's own paper, so only for
-# a question some attempt uses: those never change their type or option ids (an edit makes
-# a new version; a key correction keeps the ids). No correct flags or accepted answers:
-# nothing grades from here.
+# read through the attempt's own paper. Read on every save, not kept per process: a question
+# id may name other content after a database is restored or reloaded, and a stale key would
+# accept what the question refuses.
 _ANSWER_KEY = (
     select(_questions.c.type, _questions.c.options)
     .select_from(_items.join(_questions, _questions.c.id == _items.c.question_id))
     .where(_items.c.attempt_id == bindparam("the_attempt"),
            _items.c.question_id == bindparam("the_question")))
-_answer_keys: dict[int, Key] = {}
-_ANSWER_KEYS_KEPT = 20_000
 
 
-def _answer_key(attempt_id: int, question_id: int) -> Key | None:
-    key = _answer_keys.get(question_id)
-    if key is None:
-        row = db.session.execute(_ANSWER_KEY, {"the_attempt": attempt_id,
-                                               "the_question": question_id}).one_or_none()
-        if row is None:
-            return None
-        if len(_answer_keys) >= _ANSWER_KEYS_KEPT:
-            _answer_keys.clear()
-        key = _answer_keys[question_id] = Key(
-            type=row.type, points=0, answers=[], partial_credit=False,
-            options=[{"id": option["id"]} for option in row.options or []])
-    return key
+def _key_of_shown(question) -> Key:
+    """What checking an answer's shape needs: the type and the option ids; nothing grades
+    from it."""
+    return Key(type=question.type, points=0, options=question.options or [], answers=[])
 
 
 def _save_in_one(trainee, attempt_id: int, question_id: int, answer,
                  now: datetime | None) -> SavedAnswer | None:
-    """The PostgreSQL save: one UPDATE (see _SAVE_IN_ONE). None when it changed nothing (not
-    this trainee's, closed, not on this paper): the two-step save then says which."""
-    key = _answer_key(attempt_id, question_id)
-    if key is None:
-        return None
-    try:
-        value = TYPES[key.type].clean_answer(key, answer)
-    except AnswerError as exc:
-        raise Invalid(str(exc), fields={"answer": [str(exc)]}) from exc
-    now = now or now_utc()
-    with on_its_own():
+    """The PostgreSQL save: the question's shape, then one UPDATE (_SAVE_IN_ONE), each
+    committed on its own. None when it changed nothing or
+    the answer does not fit (not this trainee's, closed, not on this paper, malformed): the
+    two-step save then says which, owner first, so another trainee learns nothing of the
+    paper from a malformed answer."""
+    keys = {"the_attempt": attempt_id, "the_question": question_id}
+    with on_its_own():  # a read and a write, each committed on its own: no BEGIN, no COMMIT
+        question = db.session.execute(_ANSWER_KEY, keys).one_or_none()
+        if question is None:
+            return None
+        try:
+            value = TYPES[question.type].clean_answer(_key_of_shown(question), answer)
+        except AnswerError:
+            return None
+        now = now or now_utc()
         row = db.session.execute(_SAVE_IN_ONE, {
-            "the_attempt": attempt_id, "the_question": question_id, "owner": trainee.id,
-            "now": now, "new_answer": value, "same_answer": value}).one_or_none()
+            **keys, "owner": trainee.id, "now": now, "new_answer": value,
+            "same_answer": value}).one_or_none()
     if row is None:
         return None
     papers.forget_items(attempt_id, question_id)  # held objects must not serve a stale answer
@@ -145,8 +137,9 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
     after submitting: 409 attempt_closed. The hottest path of an exam: one read (the item,
     its question's key and the attempt, whose row it locks on PostgreSQL so a save and a
     submit of one attempt run one after the other) and one UPDATE keyed by attempt and
-    question whose WHERE clause checks owner, status and deadline again. On PostgreSQL one
-    UPDATE does it all (_SAVE_IN_ONE); only a refused save reads."""
+    question whose WHERE clause checks owner, status and deadline again. On PostgreSQL the
+    UPDATE also takes the lock and keeps a repeated answer's saved_at (_SAVE_IN_ONE), after a
+    read of the question's shape only; a refused save then takes the two-step path."""
     sqlite = db.engine.dialect.name == "sqlite"
     if not sqlite:
         saved = _save_in_one(trainee, attempt_id, question_id, answer, now)

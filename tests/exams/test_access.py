@@ -27,6 +27,10 @@ MATRIX = [
       "officer": 200, "trainee": 200}),
     ("PUT", "/api/v1/attempts/{attempt}/answers/{question}", {"answer": None},
      {"anonymous": 401, "other_trainee": 403, "instructor": 403, "trainee": 200}),
+    # Whose attempt it is comes before whether the answer fits the question: another
+    # trainee learns nothing of the paper from a malformed answer.
+    ("PUT", "/api/v1/attempts/{attempt}/answers/{question}", {"answer": {"not": "valid"}},
+     {"other_trainee": 403, "trainee": 422}),
     ("POST", "/api/v1/exams/{exam}/attempts", None,
      {"anonymous": 401, "instructor": 403, "officer": 403}),
     ("POST", "/api/v1/question-banks", {"occupation_code": "x", "level": 5, "title": "t"},

@@ -116,9 +116,9 @@ def test_a_save_is_one_read_and_one_update_that_checks_owner_status_and_deadline
     with count_statements() as again:  # the same answer again
         assert client.put(url, headers=headers, json={"answer": "FAB"}).status_code == 200
     if db.engine.dialect.name == "postgresql":
-        # The token's user and the one UPDATE, each committed on its own (the question's
-        # type was read with the first save): it keeps the first saved_at.
-        assert len(again) == 2 and again[1].startswith("UPDATE attempt_items"), again
+        # The token's user, the question's shape and the one UPDATE, each committed on its
+        # own: it keeps the first saved_at.
+        assert len(again) == 3 and again[2].startswith("UPDATE attempt_items"), again
     else:  # the read finds the same answer: nothing written
         assert not [s for s in again if s.startswith("UPDATE attempt_items")]
     db.session.expire_all()
