@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy import Text, and_, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -67,6 +67,7 @@ _SAVE_WRITE = (
     .values(answer=bindparam("new_answer"), saved_at=bindparam("now")))
 
 
+_OPTIONS_DIGEST = func.md5(func.coalesce(_questions.c.options.cast(Text), ""))
 # PostgreSQL: the whole save as one UPDATE, committed on its own. Its WHERE checks owner,
 # status and deadline and locks the attempt's row (FOR UPDATE, as the two-step read does), so
 # a submit grading the attempt either ran first (then this finds it closed) or waits for this
@@ -79,7 +80,12 @@ _SAVE_IN_ONE = (
                _attempts.c.id == bindparam("the_attempt"),
                _attempts.c.trainee_id == bindparam("owner"),
                _attempts.c.status == "in_progress",
-               _attempts.c.deadline > bindparam("now")).with_for_update().exists())
+               _attempts.c.deadline > bindparam("now")).with_for_update().exists(),
+           # The shape the answer was checked against is still the question's (see _shape).
+           select(_questions.c.id).where(
+               _questions.c.id == bindparam("the_question"),
+               _questions.c.type == bindparam("shape_type"),
+               _OPTIONS_DIGEST == bindparam("shape_digest")).exists())
     .values(answer=bindparam("new_answer"),
             saved_at=case((and_(_items.c.saved_at.is_not(None),
                                 _items.c.answer.cast(JSONB) == bindparam("same_answer",
@@ -88,44 +94,63 @@ _SAVE_IN_ONE = (
     .returning(_items.c.saved_at,
                select(_attempts.c.deadline).where(_attempts.c.id == bindparam("the_attempt"))
                .scalar_subquery().label("deadline")))
-# What an answer is checked against before that UPDATE: the question's type and option ids,
-# read through the attempt's own paper. Read on every save, not kept per process: a question
-# id may name other content after a database is restored or reloaded, and a stale key would
-# accept what the question refuses.
-_ANSWER_KEY = (
-    select(_questions.c.type, _questions.c.options)
+# What an answer is checked against before that UPDATE: the question's type and options
+# (the option ids matter), kept per process and question id, read through the attempt's own
+# paper. The UPDATE checks that the question still has that type and options (a digest), so
+# a kept shape that no longer fits (a key correction, a database restored or reloaded under
+# the same ids) changes nothing: the entry is dropped and the two-step save decides.
+_SHAPE = (
+    select(_questions.c.type, _questions.c.options, _OPTIONS_DIGEST.label("digest"))
     .select_from(_items.join(_questions, _questions.c.id == _items.c.question_id))
     .where(_items.c.attempt_id == bindparam("the_attempt"),
            _items.c.question_id == bindparam("the_question")))
+_shapes: dict[int, tuple[str, list, str]] = {}
+_SHAPES_KEPT = 20_000
 
 
-def _key_of_shown(question) -> Key:
+def _shape(keys: dict) -> tuple[str, list, str] | None:
+    """(type, options, digest) of the question, kept or read (None: not on this paper)."""
+    shape = _shapes.get(keys["the_question"])
+    if shape is None:
+        row = db.session.execute(_SHAPE, keys).one_or_none()
+        if row is None:
+            return None
+        if len(_shapes) >= _SHAPES_KEPT:
+            _shapes.clear()
+        shape = _shapes[keys["the_question"]] = (row.type, row.options or [], row.digest)
+    return shape
+
+
+def _key_of_shown(kind: str, options: list) -> Key:
     """What checking an answer's shape needs: the type and the option ids; nothing grades
     from it."""
-    return Key(type=question.type, points=0, options=question.options or [], answers=[])
+    return Key(type=kind, points=0, options=options, answers=[])
 
 
 def _save_in_one(trainee, attempt_id: int, question_id: int, answer,
                  now: datetime | None) -> SavedAnswer | None:
-    """The PostgreSQL save: the question's shape, then one UPDATE (_SAVE_IN_ONE), each
-    committed on its own. None when it changed nothing or
-    the answer does not fit (not this trainee's, closed, not on this paper, malformed): the
-    two-step save then says which, owner first, so another trainee learns nothing of the
-    paper from a malformed answer."""
+    """The PostgreSQL save: one UPDATE (_SAVE_IN_ONE) committed on its own, after reading
+    the question's shape (_shape) when this process has not kept it. None when it changed
+    nothing or the answer does not fit (not this trainee's, closed, not on this paper,
+    malformed, a kept shape gone stale): the two-step save then says which, owner first, so
+    another trainee learns nothing of the paper from a malformed answer."""
     keys = {"the_attempt": attempt_id, "the_question": question_id}
-    with on_its_own():  # a read and a write, each committed on its own: no BEGIN, no COMMIT
-        question = db.session.execute(_ANSWER_KEY, keys).one_or_none()
-        if question is None:
+    with on_its_own():  # each statement committed on its own: no BEGIN, no COMMIT
+        shape = _shape(keys)
+        if shape is None:
             return None
+        kind, options, digest = shape
         try:
-            value = TYPES[question.type].clean_answer(_key_of_shown(question), answer)
+            value = TYPES[kind].clean_answer(_key_of_shown(kind, options), answer)
         except AnswerError:
+            _shapes.pop(question_id, None)  # malformed, or a shape no longer the question's
             return None
         now = now or now_utc()
         row = db.session.execute(_SAVE_IN_ONE, {
-            **keys, "owner": trainee.id, "now": now, "new_answer": value,
-            "same_answer": value}).one_or_none()
+            **keys, "owner": trainee.id, "now": now, "new_answer": value, "same_answer": value,
+            "shape_type": kind, "shape_digest": digest}).one_or_none()
     if row is None:
+        _shapes.pop(question_id, None)
         return None
     papers.forget_items(attempt_id, question_id)  # held objects must not serve a stale answer
     return SavedAnswer(value, row.saved_at, row.deadline)
@@ -138,8 +163,8 @@ def save_answer(trainee, attempt_id: int, question_id: int, answer,
     its question's key and the attempt, whose row it locks on PostgreSQL so a save and a
     submit of one attempt run one after the other) and one UPDATE keyed by attempt and
     question whose WHERE clause checks owner, status and deadline again. On PostgreSQL the
-    UPDATE also takes the lock and keeps a repeated answer's saved_at (_SAVE_IN_ONE), after a
-    read of the question's shape only; a refused save then takes the two-step path."""
+    UPDATE also takes the lock, checks the question's shape and keeps a repeated answer's
+    saved_at (_SAVE_IN_ONE); a refused save then takes the two-step path."""
     sqlite = db.engine.dialect.name == "sqlite"
     if not sqlite:
         saved = _save_in_one(trainee, attempt_id, question_id, answer, now)

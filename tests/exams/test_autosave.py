@@ -120,3 +120,27 @@ def test_the_deadline_is_capped_by_the_window_and_extended_by_overrides(
     assert again.status_code == 201  # the extra attempt
     assert client.post(f"/api/v1/exams/{exam2.id}/overrides", headers=staff, json={
         "trainee_id": trainee.id, "reason": "x"}).status_code == 422
+
+
+def test_a_kept_question_shape_gone_stale_changes_nothing(client, instructor, trainee):
+    """A process keeps each question's type and options for the one-statement save
+    (PostgreSQL); the UPDATE checks them again, so a kept shape that is no longer the
+    question's (a database reloaded under the same ids) neither lets a malformed answer in
+    nor refuses a right one."""
+    from exams import autosave
+
+    _exam, headers, body = _start(client, instructor, trainee)
+    single = next(q for q in body["questions"] if q["type"] == "single")
+    url = f"/api/v1/attempts/{body['attempt_id']}/answers/{single['id']}"
+    autosave._shapes[single["id"]] = ("fill_in", [], "not this question")
+    refused = client.put(url, headers=headers, json={"answer": "自由文本"})
+    assert refused.status_code == 422
+    assert "answer" in refused.get_json()["error"]["fields"]
+    autosave._shapes[single["id"]] = ("single", [{"id": "bogus"}], "not this question")
+    assert client.put(url, headers=headers, json={"answer": "bogus"}).status_code == 422
+    autosave._shapes[single["id"]] = ("single", [{"id": "elsewhere"}], "not this question")
+    assert client.put(url, headers=headers,
+                      json={"answer": correct_answer(single)}).status_code == 200
+    item = db.session.scalar(db.select(AttemptItem).where(
+        AttemptItem.attempt_id == body["attempt_id"], AttemptItem.question_id == single["id"]))
+    assert item.answer == correct_answer(single)

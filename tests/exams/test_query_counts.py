@@ -4,6 +4,7 @@ statements however many questions the paper has (no N+1)."""
 from sqlalchemy import event
 
 from core.extensions import db
+from exams import autosave
 from exams.models import AttemptItem, Question
 from tests import factories
 from tests.exams.helpers import correct_answer, make_bank, make_exam
@@ -100,6 +101,7 @@ def test_a_save_is_one_read_and_one_update_that_checks_owner_status_and_deadline
     paper = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()
     question = next(q for q in paper["questions"] if q["type"] == "fill_in")
     url = f"/api/v1/attempts/{paper['attempt_id']}/answers/{question['id']}"
+    autosave._shapes.clear()  # question ids repeat from test to test
     with count_statements() as save:
         assert client.put(url, headers=headers, json={"answer": "FAB"}).status_code == 200
     # SQLite also takes its write lock first (a no-op UPDATE of the attempt, exams/autosave.py)
@@ -116,9 +118,9 @@ def test_a_save_is_one_read_and_one_update_that_checks_owner_status_and_deadline
     with count_statements() as again:  # the same answer again
         assert client.put(url, headers=headers, json={"answer": "FAB"}).status_code == 200
     if db.engine.dialect.name == "postgresql":
-        # The token's user, the question's shape and the one UPDATE, each committed on its
-        # own: it keeps the first saved_at.
-        assert len(again) == 3 and again[2].startswith("UPDATE attempt_items"), again
+        # The token's user and the one UPDATE, each committed on its own (the question's
+        # shape was kept from the first save): it keeps the first saved_at.
+        assert len(again) == 2 and again[1].startswith("UPDATE attempt_items"), again
     else:  # the read finds the same answer: nothing written
         assert not [s for s in again if s.startswith("UPDATE attempt_items")]
     db.session.expire_all()
