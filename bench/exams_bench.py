@@ -38,7 +38,7 @@ from accounts.models import User
 from attendance import summary_store
 from attendance.models import OfflineCheckin, OfflineSession
 from courses.models import Enrolment
-from exams import service
+from exams import banks, service
 from tests import factories
 
 app = create_app()
@@ -46,17 +46,17 @@ n = int(sys.argv[1])
 with app.app_context():
     instructor = factories.make_user("instructor")
     course = factories.make_course(instructor, required_hours=1)
-    bank = service.create_bank(instructor, {"occupation_code": course.occupation.code,
+    bank = banks.create_bank(instructor, {"occupation_code": course.occupation.code,
                                             "level": 5, "title": "bench"})
     for k in range(10):
-        service.add_question(instructor, bank, {"type": "single", "text": f"单选{k}",
+        banks.add_question(instructor, bank, {"type": "single", "text": f"单选{k}",
             "options": [{"text": "对", "correct": True}, {"text": "错"}, {"text": "也错"}]})
-        service.add_question(instructor, bank, {"type": "multiple", "text": f"多选{k}",
+        banks.add_question(instructor, bank, {"type": "multiple", "text": f"多选{k}",
             "options": [{"text": "甲", "correct": True}, {"text": "乙", "correct": True},
                         {"text": "丙"}]})
-        service.add_question(instructor, bank, {"type": "true_false", "text": f"判断{k}",
+        banks.add_question(instructor, bank, {"type": "true_false", "text": f"判断{k}",
                                                 "answers": [True]})
-        service.add_question(instructor, bank, {"type": "fill_in", "text": f"填空{k}",
+        banks.add_question(instructor, bank, {"type": "fill_in", "text": f"填空{k}",
                                                 "answers": ["答案"]})
     now = now_utc()
     # one exam for the flow, one for the burst of starts

@@ -18,7 +18,7 @@ from core.timeutil import now_utc
 from courses import lifecycle, providers
 from courses import service as courses
 from courses.models import Course
-from exams import papers, service
+from exams import banks, papers, service
 from exams.autosave import sqlite_write_lock
 from exams.grading import TYPES, AnswerError, key_of, score_percent
 from exams.models import Attempt, AttemptItem, Exam, ExamOverride, Question
@@ -350,8 +350,8 @@ def correct_key(user, question: Question, data: dict) -> list[Attempt]:
     """Fix a wrong key in place (options' `correct` flags, accepted answers, partial credit)
     and regrade every finished attempt that had this question. Audited per attempt; a fail
     that becomes a pass announces the pass (listeners are idempotent per attempt)."""
-    service.require_bank_owner(question.bank, user)
-    merged = {name: getattr(question, name) for name in service.QUESTION_FIELDS}
+    banks.require_bank_owner(question.bank, user)
+    merged = {name: getattr(question, name) for name in banks.QUESTION_FIELDS}
     if "options" in data:
         texts = {o["id"]: o["text"] for o in question.options}
         given = {str(o.get("id")): bool(o.get("correct")) for o in data["options"]}
@@ -364,7 +364,7 @@ def correct_key(user, question: Question, data: dict) -> list[Attempt]:
     for name in ("answers", "partial_credit"):
         if name in data:
             merged[name] = data[name]
-    values = service.clean_question(merged)
+    values = banks.clean_question(merged)
     before = {k: getattr(question, k) for k in ("options", "answers", "partial_credit")}
     for name in ("options", "answers", "partial_credit"):
         setattr(question, name, values[name])

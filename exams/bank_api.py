@@ -10,7 +10,7 @@ from core.auth import INSTRUCTOR, OFFICER, api_auth, current_api_user
 from core.errors import Forbidden, Invalid
 from core.extensions import db
 from core.openapi import file_response, multipart_file, request_body
-from exams import attempts, service, transfer
+from exams import attempts, banks, transfer
 from exams.models import Question, QuestionBank
 from exams.schemas import (
     BankCreateSchema,
@@ -45,8 +45,8 @@ def question_payload(question: Question) -> dict:
 
 
 def readable_bank(bank_id: int) -> QuestionBank:
-    bank = service.get_bank(bank_id)
-    if not service.can_read_bank(bank, current_api_user()):
+    bank = banks.get_bank(bank_id)
+    if not banks.can_read_bank(bank, current_api_user()):
         raise Forbidden(_("This question bank is not yours."))
     return bank
 
@@ -57,7 +57,7 @@ def readable_bank(bank_id: int) -> QuestionBank:
 @blp.response(201, BankSchema)
 def create_bank(args):
     """A question bank for an occupation and level; the caller owns it."""
-    return bank_payload(service.create_bank(current_api_user(), args))
+    return bank_payload(banks.create_bank(current_api_user(), args))
 
 
 @blp.route("/question-banks", methods=["GET"])
@@ -87,7 +87,7 @@ def get_bank(bank_id):
 @blp.response(201, QuestionIdSchema)
 def add_question(args, bank_id):
     """Add a question (single, multiple, true_false, fill_in) to a bank you own."""
-    question = service.add_question(current_api_user(), service.get_bank(bank_id), args)
+    question = banks.add_question(current_api_user(), banks.get_bank(bank_id), args)
     return {"id": question.id, "version": question.version}
 
 
@@ -108,7 +108,7 @@ def list_questions(args, bank_id):
 @blp.response(200, QuestionSchema)
 def get_question(question_id):
     """One question version with its key."""
-    question = service.get_question(question_id)
+    question = banks.get_question(question_id)
     readable_bank(question.bank_id)
     return question_payload(question)
 
@@ -119,7 +119,7 @@ def get_question(question_id):
 @blp.response(200, QuestionSchema)
 def edit_question(args, question_id):
     """Edit; if any attempt used the question, this makes a new version (the reply's id)."""
-    question = service.edit_question(current_api_user(), service.get_question(question_id),
+    question = banks.edit_question(current_api_user(), banks.get_question(question_id),
                                      args)
     return question_payload(question)
 
@@ -129,8 +129,8 @@ def edit_question(args, question_id):
 @blp.response(200, QuestionSchema)
 def retire_question(question_id):
     """Take a question out of future papers (kept for attempts that used it)."""
-    question = service.get_question(question_id)
-    service.retire_question(current_api_user(), question)
+    question = banks.get_question(question_id)
+    banks.retire_question(current_api_user(), question)
     return question_payload(question)
 
 
@@ -143,7 +143,7 @@ def correct_key(args, question_id):
     if not args:
         raise Invalid(_("Some fields are invalid."),
                       fields={"options": [_("Send the corrected options or answers.")]})
-    question = service.get_question(question_id)
+    question = banks.get_question(question_id)
     affected = attempts.correct_key(current_api_user(), question, args)
     return {"question": question_payload(question), "regraded": len(affected),
             "attempts": [{"attempt_id": a.id, "theory_score": a.theory_score,
@@ -156,7 +156,7 @@ def correct_key(args, question_id):
 @blp.response(201, ExamIdSchema)
 def add_practical_task(args, bank_id):
     """A practical task with its rubric (criteria, maximum points, descriptors)."""
-    task = service.add_practical_task(current_api_user(), service.get_bank(bank_id), args)
+    task = banks.add_practical_task(current_api_user(), banks.get_bank(bank_id), args)
     return {"id": task.id}
 
 
@@ -167,7 +167,7 @@ def list_practical_tasks(bank_id):
     """The bank's practical tasks and rubrics."""
     bank = readable_bank(bank_id)
     return {"items": [{"id": t.id, "title": t.title, "instructions": t.instructions,
-                       "rubric": t.rubric} for t in service.practical_tasks(bank)]}
+                       "rubric": t.rubric} for t in banks.practical_tasks(bank)]}
 
 
 @blp.route("/question-banks/<int:bank_id>/import", methods=["POST"])
@@ -179,8 +179,8 @@ def list_practical_tasks(bank_id):
 def import_questions(bank_id):
     """Import questions from CSV or JSON (multipart `file`, or a JSON list as the body):
     all or nothing; 422 lists the errors per line."""
-    bank = service.get_bank(bank_id)
-    service.require_bank_owner(bank, current_api_user())
+    bank = banks.get_bank(bank_id)
+    banks.require_bank_owner(bank, current_api_user())
     upload = request.files.get("file")
     if upload is not None:
         rows = transfer.parse(upload.filename or "", upload.read())
@@ -198,6 +198,6 @@ def export_questions(bank_id, fmt):
     bank = readable_bank(bank_id)
     if fmt not in ("csv", "json"):
         raise Invalid(_("Export as csv or json."))
-    body, mimetype = transfer.export(service.current_questions(bank), fmt)
+    body, mimetype = transfer.export(banks.current_questions(bank), fmt)
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename=question-bank-{bank.id}.{fmt}"})

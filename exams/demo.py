@@ -13,7 +13,7 @@ from core.errors import ServiceError
 from core.extensions import db
 from core.timeutil import now_utc
 from courses import service as courses
-from exams import attempts, autosave, service
+from exams import attempts, autosave, banks, service
 
 S, M, TF, F = "single", "multiple", "true_false", "fill_in"
 QUESTIONS = [
@@ -127,12 +127,12 @@ def sit(trainee, exam, started, mistakes: int):
 def load(ctx: dict) -> None:
     instructor = ctx["users"]["instructor"]
     course = ctx["flagship_course"]
-    bank = service.create_bank(instructor, {"occupation_code": course.occupation.code,
+    bank = banks.create_bank(instructor, {"occupation_code": course.occupation.code,
                                             "level": course.level,
                                             "title": "互联网营销师（直播销售员）五级理论题库"})
     for row in QUESTIONS:
-        service.add_question(instructor, bank, _question(*row))
-    task = service.add_practical_task(instructor, bank, {
+        banks.add_question(instructor, bank, _question(*row))
+    task = banks.add_practical_task(instructor, bank, {
         "title": "直播销售实操：助农产品专场",
         "instructions": "在实训直播间完成一场不少于 30 分钟的农产品带货直播（或提交同等时长的"
                         "录播视频），包括商品讲解、优惠说明和至少 3 个买家问题的回答。",
@@ -200,11 +200,11 @@ def pass_past_course(ctx: dict, course, trainees: list, sat_at) -> None:
     sit at `sat_at`: each pass issues a certificate and opens a claim through the signals.
     The trainees must have attended enough (the real gate applies)."""
     instructor = ctx["users"]["instructor"]
-    bank = service.create_bank(instructor, {
+    bank = banks.create_bank(instructor, {
         "occupation_code": course.occupation.code, "level": course.level,
         "title": f"{course.occupation.name_zh}{course.level}级理论题库"})
     for text, right in PAST_QUESTIONS[course.occupation.code]:
-        service.add_question(instructor, bank, _question(TF, text, [], [right], ["理论"], 1, ""))
+        banks.add_question(instructor, bank, _question(TF, text, [], [right], ["理论"], 1, ""))
     exam = service.create_exam(instructor, course, {
         "title": f"{course.title}结业考试", "bank_id": bank.id,
         "blueprint": [{"type": "true_false", "count": 5}], "time_limit_minutes": 30,

@@ -8,7 +8,7 @@ from flask_login import current_user
 from core.auth import INSTRUCTOR, role_required
 from core.errors import Forbidden, Invalid, ServiceError
 from core.forms import show_service_error
-from exams import service
+from exams import banks
 from exams.forms import PracticalTaskForm, QuestionForm
 from exams.teach_views import _own_bank, _question_data
 from exams.views import bp
@@ -28,12 +28,12 @@ def _question_form(question) -> QuestionForm:
 @bp.route("/teach/questions/<int:question_id>", methods=["GET", "POST"])
 @role_required(INSTRUCTOR)
 def edit_question(question_id: int):
-    question = service.get_question(question_id)
+    question = banks.get_question(question_id)
     bank = _own_bank(question.bank_id)
     form = QuestionForm() if request.method == "POST" else _question_form(question)
     if form.validate_on_submit():
         try:
-            saved = service.edit_question(current_user, question, _question_data(form))
+            saved = banks.edit_question(current_user, question, _question_data(form))
         except ServiceError as error:
             show_service_error(form, error, with_details=True)
         else:
@@ -78,7 +78,7 @@ def rubric_text(rubric: list[dict]) -> str:
 @role_required(INSTRUCTOR)
 def practical_task(bank_id: int, task_id: int | None):
     bank = _own_bank(bank_id)
-    task = service.get_practical_task(task_id) if task_id else None
+    task = banks.get_practical_task(task_id) if task_id else None
     if task is not None and task.bank_id != bank.id:
         raise Forbidden(_("That task belongs to another bank."))
     form = PracticalTaskForm(data=None if request.method == "POST" or task is None else {
@@ -89,9 +89,9 @@ def practical_task(bank_id: int, task_id: int | None):
             data = {"title": form.title.data, "instructions": form.instructions.data,
                     "rubric": parse_rubric(form.rubric.data)}
             if task is None:
-                service.add_practical_task(current_user, bank, data)
+                banks.add_practical_task(current_user, bank, data)
             else:
-                service.update_practical_task(current_user, task, data)
+                banks.update_practical_task(current_user, task, data)
         except ServiceError as error:
             show_service_error(form, error)
         else:

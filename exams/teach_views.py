@@ -15,7 +15,7 @@ from core.forms import choices, show_service_error
 from core.timeutil import LOCAL_TZ, now_utc, to_local
 from courses import service as courses
 from courses.models import Enrolment
-from exams import analysis, attempts, service, transfer
+from exams import analysis, attempts, banks, service, transfer
 from exams.forms import BankForm, ExamForm, ImportForm, OverrideForm, QuestionForm, ScoreForm
 from exams.grading import parse_bool
 from exams.models import Attempt
@@ -23,8 +23,8 @@ from exams.views import bp
 
 
 def _own_bank(bank_id: int):
-    bank = service.get_bank(bank_id)
-    service.require_bank_owner(bank, current_user)
+    bank = banks.get_bank(bank_id)
+    banks.require_bank_owner(bank, current_user)
     return bank
 
 
@@ -33,7 +33,7 @@ def _own_bank(bank_id: int):
 def teach():
     taught = courses.courses_taught_by(current_user)
     exams = [(course, service.exams_of_course(course.id)) for course in taught]
-    return render_template("exams/teach.html", banks=service.banks_for(current_user),
+    return render_template("exams/teach.html", banks=banks.banks_for(current_user),
                            exams=exams)
 
 
@@ -44,7 +44,7 @@ def new_bank():
     form.occupation_code.choices = courses.occupation_choices()
     if form.validate_on_submit():
         try:
-            bank = service.create_bank(current_user, {
+            bank = banks.create_bank(current_user, {
                 "title": form.title.data, "occupation_code": form.occupation_code.data,
                 "level": form.level.data})
         except ServiceError as error:
@@ -61,8 +61,8 @@ def new_bank():
 def bank(bank_id: int):
     bank = _own_bank(bank_id)
     return render_template("exams/bank.html", bank=bank,
-                           questions=service.current_questions(bank),
-                           tasks=service.practical_tasks(bank), import_form=ImportForm())
+                           questions=banks.current_questions(bank),
+                           tasks=banks.practical_tasks(bank), import_form=ImportForm())
 
 
 @bp.post("/teach/banks/<int:bank_id>/import")
@@ -116,11 +116,11 @@ def new_question(bank_id: int):
     preview = None
     if form.validate_on_submit():
         try:
-            values = service.clean_question(_question_data(form))
+            values = banks.clean_question(_question_data(form))
             if request.form.get("action") == "preview":
                 preview = values
             else:
-                service.add_question(current_user, bank, values)
+                banks.add_question(current_user, bank, values)
                 flash(_("Question saved."), "success")
                 return redirect(url_for("exams.new_question", bank_id=bank.id))
         except ServiceError as error:
@@ -139,11 +139,11 @@ def _utc(value):
 def new_exam(course_id: int):
     course = courses.get_course(course_id, current_user)
     courses.require_instructor(course, current_user)
-    banks = service.banks_for(current_user)
+    usable = banks.banks_for(current_user)
     form = ExamForm()
     form.bank_id.choices = choices((b.id, f"{b.title} ({b.occupation.code}, L{b.level})")
-                                   for b in banks)
-    tasks = [(t.id, t.title) for b in banks for t in service.practical_tasks(b)]
+                                   for b in usable)
+    tasks = [(t.id, t.title) for b in usable for t in banks.practical_tasks(b)]
     form.practical_task_id.choices = choices([(0, _("None: theory only"))] + tasks)
     if not form.is_submitted():
         start = to_local(now_utc()).replace(minute=0, second=0, microsecond=0, tzinfo=None)

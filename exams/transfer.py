@@ -15,7 +15,7 @@ from core import audit
 from core.csvexport import csv_text, unguarded
 from core.errors import Invalid
 from core.extensions import db
-from exams import service
+from exams import banks
 from exams.grading import parse_bool
 from exams.models import Question, QuestionBank
 
@@ -86,11 +86,11 @@ def parse(filename: str, data: bytes) -> list[tuple[int, dict]]:
 
 def import_rows(user, bank: QuestionBank, rows: list[tuple[int, dict]]) -> list[Question]:
     """Check every row first; any error → 422 listing them by line, nothing imported."""
-    service.require_bank_owner(bank, user)
+    banks.require_bank_owner(bank, user)
     cleaned, errors = [], {}
     for line, data in rows:
         try:
-            cleaned.append(service.clean_question(data))
+            cleaned.append(banks.clean_question(data))
         except Invalid as exc:
             errors[str(line)] = [f"{name}: {'; '.join(map(str, messages))}"
                                  for name, messages in exc.fields.items()]

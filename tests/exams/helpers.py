@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from core.extensions import db
 from core.timeutil import now_utc
-from exams import service
+from exams import banks, service
 from tests import factories
 
 QUESTIONS = [
@@ -26,12 +26,12 @@ RUBRIC = [{"criterion": "商品讲解", "max_points": 40}, {"criterion": "合规
 
 def make_bank(instructor, occupation=None, questions=QUESTIONS, copies: int = 1):
     occupation = occupation or factories.make_occupation()
-    bank = service.create_bank(instructor, {"occupation_code": occupation.code, "level": 5,
+    bank = banks.create_bank(instructor, {"occupation_code": occupation.code, "level": 5,
                                             "title": "互联网营销师五级题库"})
     for n in range(copies):
         for data in questions:
             data = dict(data, text=data["text"] + ("" if n == 0 else f"（{n}）"))
-            service.add_question(instructor, bank, data)
+            banks.add_question(instructor, bank, data)
     db.session.commit()
     return bank
 
