@@ -1,6 +1,6 @@
 """Live-platform adapters: one small class per vendor webhook format, one registry by name
 (the shape of CTFd's challenge types). An adapter checks the vendor's signature, answers its
-handshake and turns its payload into our events; `live.store_events` does the rest.
+handshake and turns its payload into our events; `ingest.store_events` does the rest.
 
 - skillbridge: our signed batch (`X-SkillBridge-Signature: t=..,v1=HMAC-SHA256("t.body")`).
 - zoom: `x-zm-signature: v0=HMAC-SHA256("v0:{x-zm-request-timestamp}:{body}")`, the
@@ -27,7 +27,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
-from attendance import live, webhook_keys
+from attendance import ingest, webhook_keys
 from attendance.models import ADAPTERS, PlatformWebhookLog, PlatformWebhookSecret
 from core.errors import Conflict, Invalid, ServiceError
 from core.extensions import db
@@ -106,8 +106,8 @@ class Adapter:
 
     def receive(self, platform_id, headers, body: bytes, method: str = "POST",
                 args=None) -> Reply:
-        live.check_size(body)
-        platform_id = live.platform_for(platform_id)
+        ingest.check_size(body)
+        platform_id = ingest.platform_for(platform_id)
         try:
             configured = adapter_of(platform_id)
             if configured != self.name:
@@ -117,7 +117,7 @@ class Adapter:
             now = now_utc()
             reply = self.parse(secret, method, args or {}, body, now)
             if reply.events:
-                result = live.store_events(platform_id, reply.events, now)
+                result = ingest.store_events(platform_id, reply.events, now)
                 if isinstance(reply.body, dict):
                     reply.body = result
                 log(platform_id, self.name, "received", _summary(reply.events, result))
@@ -163,7 +163,7 @@ class SkillBridge(Adapter):
         return webhook_keys.verify(platform_id, header, body, _tolerance())
 
     def parse(self, secret, method, args, body, now):
-        events = live.parse_events(_json(body), current_app.config[
+        events = ingest.parse_events(_json(body), current_app.config[
             "ATTENDANCE_WEBHOOK_MAX_EVENTS"], now)
         return Reply(body=_empty(), events=events)
 
@@ -216,7 +216,7 @@ class Zoom(Adapter):
             user_ref = _text(person.get("participant_user_id"), 128) \
                 or _text(person.get("email"), 128)
             connection = _text(person.get("user_id"), 64)
-            at = _at(live._parse_at(person[time_key]), now)
+            at = _at(ingest._parse_at(person[time_key]), now)
             name = _text(person.get("user_name"), 128)
         except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise _bad_payload(_("A participant event needs object.id, participant and its "

@@ -4,7 +4,17 @@ from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from attendance import accounts, adapters, lessons, live, media, offline, sheets, webhook_keys
+from attendance import (
+    accounts,
+    adapters,
+    ingest,
+    lessons,
+    live,
+    media,
+    offline,
+    sheets,
+    webhook_keys,
+)
 from attendance.models import LiveSession, OfflineSession, PlatformAccount
 from attendance.schemas import (
     AccountVerificationArgs,
@@ -99,9 +109,9 @@ def live_events():
     """Receive live-stream viewer events (idempotent by event id)."""
     length = request.content_length
     if length is not None and length > current_app.config["ATTENDANCE_WEBHOOK_MAX_BYTES"]:
-        raise live.PayloadTooLarge(_("The request body is too large."))
+        raise ingest.PayloadTooLarge(_("The request body is too large."))
     body = request.get_data(cache=False)
-    return live.ingest(request.headers.get(webhook_keys.PLATFORM_HEADER),
+    return ingest.ingest(request.headers.get(webhook_keys.PLATFORM_HEADER),
                        request.headers.get(webhook_keys.SIGNATURE_HEADER), body)
 
 
@@ -110,7 +120,7 @@ def live_events():
 def _body() -> bytes:
     length = request.content_length
     if length is not None and length > current_app.config["ATTENDANCE_WEBHOOK_MAX_BYTES"]:
-        raise live.PayloadTooLarge(_("The request body is too large."))
+        raise ingest.PayloadTooLarge(_("The request body is too large."))
     return request.get_data(cache=False)
 
 
@@ -145,7 +155,7 @@ def tencent_meeting_events(platform_id):
 def account_verifications():
     """A platform's signed confirmation that its users hold the codes of pending links."""
     body = _body()
-    platform_id = live.platform_for(request.headers.get(webhook_keys.PLATFORM_HEADER))
+    platform_id = ingest.platform_for(request.headers.get(webhook_keys.PLATFORM_HEADER))
     webhook_keys.verify(platform_id, request.headers.get(webhook_keys.SIGNATURE_HEADER, ""),
                         body, current_app.config["ATTENDANCE_WEBHOOK_TOLERANCE_SECONDS"])
     try:

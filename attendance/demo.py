@@ -8,7 +8,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import insert, select, text
 
-from attendance import accounts, demo_media, live, media, offline, summary_store, webhook_keys
+from attendance import (
+    accounts,
+    demo_media,
+    ingest,
+    live,
+    media,
+    offline,
+    summary_store,
+    webhook_keys,
+)
 from attendance.cli import simulated_events
 from attendance.models import LessonProgress, LiveEvent, LiveSession, PlatformAccount
 from core.extensions import db
@@ -163,7 +172,7 @@ def _send_signed_batches(platform_id: int, secret: str, sessions: list[LiveSessi
                     "at": (session.ends_at - timedelta(minutes=2)).isoformat()}
                    for ref in stayed]
         body = json.dumps({"events": events[:1000]}).encode()
-        live.ingest(str(platform_id), webhook_keys.sign(secret, body), body)
+        ingest.ingest(str(platform_id), webhook_keys.sign(secret, body), body)
 
 
 def load_large(ctx: dict, events: int = 1_000_000, sessions: int = 200,

@@ -43,13 +43,13 @@ def create():
     from flask import current_app, jsonify, request
 
     from app import create_app
-    from attendance import live, webhook_keys
+    from attendance import ingest, webhook_keys
     from core.extensions import csrf
     from core.timeutil import now_utc
 
     app = create_app()
     app.config["RATELIMIT_ENABLED"] = False
-    live.PG_INGEST = os.environ.get("BENCH_PG_INGEST_MODE") or live.PG_INGEST
+    ingest.PG_INGEST = os.environ.get("BENCH_PG_INGEST_MODE") or ingest.PG_INGEST
 
     @app.post("/_bench/webhook-bare")
     def webhook_bare():
@@ -57,7 +57,7 @@ def create():
         webhook_keys.verify(int(request.headers[webhook_keys.PLATFORM_HEADER]),
                             request.headers.get(webhook_keys.SIGNATURE_HEADER, ""), body,
                             current_app.config["ATTENDANCE_WEBHOOK_TOLERANCE_SECONDS"])
-        events = live.parse_events(json.loads(body), 1000, now_utc())
+        events = ingest.parse_events(json.loads(body), 1000, now_utc())
         return jsonify({"accepted": 0, "duplicates": 0, "unmatched": [], "parsed": len(events)})
 
     csrf.exempt(webhook_bare)
@@ -368,13 +368,13 @@ def measure(label: str, env: dict) -> list[str]:
 
 
 def run() -> list[str]:
-    from attendance import live
+    from attendance import ingest
     from bench.production import production_env
 
     rows = []
     targets = [("SQLite", None, "")] if os.environ.get("BENCH_SQLITE", "1") != "0" else []
     pg = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    modes = [m.strip() for m in os.environ.get("BENCH_PG_INGEST", live.PG_INGEST).split(",")]
+    modes = [m.strip() for m in os.environ.get("BENCH_PG_INGEST", ingest.PG_INGEST).split(",")]
     admin, names = None, []
     try:
         from sqlalchemy import create_engine, make_url, text

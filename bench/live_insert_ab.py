@@ -1,4 +1,4 @@
-"""A/B of PostgreSQL's two webhook insert paths (attendance/live.py PG_INGEST) in one process,
+"""A/B of PostgreSQL's two webhook insert paths (attendance/ingest.py PG_INGEST) in one process,
 alternating batch by batch so both see the same load: 1,000-event batches inserted and
 committed, then the same batch replayed (all duplicates). Wall time per batch, median.
 The HTTP benchmark (bench/attendance_bench.py) is dominated by everything else a request does
@@ -39,7 +39,7 @@ def main() -> None:
 
 def run(url: str) -> None:
     from app import create_app
-    from attendance import live
+    from attendance import ingest
     from core.extensions import db
     from courses.models import Platform
 
@@ -53,7 +53,7 @@ def run(url: str) -> None:
         times: dict[str, dict[str, list[float]]] = {m: {"new": [], "replay": []} for m in MODES}
         for n in range(BATCHES):
             for mode in MODES if n % 2 else reversed(MODES):
-                live.PG_INGEST = mode
+                ingest.PG_INGEST = mode
                 rows = [{"platform_id": platform.id, "event_ref": f"{mode}-{n}-{i}",
                          "source": "webhook", "type": "heartbeat", "room": "bench-room",
                          "user_ref": f"viewer-{i}", "device": None, "connection": None,
@@ -62,7 +62,7 @@ def run(url: str) -> None:
                         for i in range(1000)]
                 for kind in ("new", "replay"):
                     t0 = time.perf_counter()
-                    got = live._insert_ignoring_duplicates(rows)
+                    got = ingest._insert_ignoring_duplicates(rows)
                     db.session.commit()
                     times[mode][kind].append(time.perf_counter() - t0)
                     assert len(got) == (1000 if kind == "new" else 0), (mode, kind, len(got))

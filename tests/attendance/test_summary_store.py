@@ -69,7 +69,7 @@ def _live_events(session, trainee, rng, tag):
                                  session_id=session.id, trainee_id=trainee.id,
                                  connection=f"c-{tag}", event_ref=f"{tag}-{kind}"))
     db.session.flush()
-    if session.closed_at is not None:  # what live.store_events does for a late batch
+    if session.closed_at is not None:  # what ingest.store_events does for a late batch
         live.store_results(session, [trainee.id])
 
 

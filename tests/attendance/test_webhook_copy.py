@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from attendance import live
+from attendance import ingest
 from attendance.models import LiveEvent
 from core.extensions import db
 from tests.attendance.helpers import event, link, live_session, post_events, set_secret
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
 
 @pytest.fixture
 def setup(trainee, make_course, monkeypatch):
-    monkeypatch.setattr(live, "PG_INGEST", "copy")
+    monkeypatch.setattr(ingest, "PG_INGEST", "copy")
     platform = make_platform("直播电商学院")
     course = make_course(mode="live", required_hours=1)
     enrol(trainee, course)
@@ -33,13 +33,13 @@ def setup(trainee, make_course, monkeypatch):
 def staged(monkeypatch):
     """Counts the batches that went through COPY."""
     calls = []
-    stage = live._stage
+    stage = ingest._stage
 
     def counting(cursor, rows):
         calls.append(len(rows))
         stage(cursor, rows)
 
-    monkeypatch.setattr(live, "_stage", counting)
+    monkeypatch.setattr(ingest, "_stage", counting)
     return calls
 
 
@@ -74,8 +74,8 @@ def test_merge_skips_a_duplicate_inside_the_staged_rows(setup):
            "room": "room-1", "user_ref": "u", "device": None, "connection": None,
            "user_name": None, "at": now, "received_at": now, "session_id": session.id,
            "trainee_id": None}
-    assert live._copy_ignoring_duplicates(db.session.connection(), [row, dict(row)]) == {"x1"}
-    assert live._copy_ignoring_duplicates(db.session.connection(), [row]) == set()
+    assert ingest._copy_ignoring_duplicates(db.session.connection(), [row, dict(row)]) == {"x1"}
+    assert ingest._copy_ignoring_duplicates(db.session.connection(), [row]) == set()
     db.session.commit()
     assert _count() == 1
 
@@ -90,10 +90,10 @@ def _staged_rows_on(backend_pid: int) -> int | None:
             held.append(conn)
             if conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != backend_pid:
                 continue
-            if conn.exec_driver_sql(f"SELECT to_regclass('pg_temp.{live._STAGING}')").scalar() \
+            if conn.exec_driver_sql(f"SELECT to_regclass('pg_temp.{ingest._STAGING}')").scalar() \
                     is None:
                 return None
-            return conn.exec_driver_sql(f"SELECT count(*) FROM pg_temp.{live._STAGING}").scalar()
+            return conn.exec_driver_sql(f"SELECT count(*) FROM pg_temp.{ingest._STAGING}").scalar()
         raise AssertionError("the connection of the crashed request left the pool")
     finally:
         for conn in held:
@@ -102,32 +102,32 @@ def _staged_rows_on(backend_pid: int) -> int | None:
 
 def test_crash_between_copy_and_merge_stores_nothing(setup, monkeypatch):
     platform, session, _secret = setup
-    ready = live.store_events(platform.id, live.parse_events(
+    ready = ingest.store_events(platform.id, ingest.parse_events(
         {"events": _events(session, "a", 1)}, 1000, session.ends_at))
     assert ready["accepted"] == 1
     db.session.commit()  # the staging table now exists on that connection, empty
 
     seen = {}
-    merge = live._merge
+    merge = ingest._merge
 
     def crash(cursor):
         seen["pid"] = cursor.connection.info.backend_pid
-        cursor.execute(f"SELECT count(*) FROM {live._STAGING}")
+        cursor.execute(f"SELECT count(*) FROM {ingest._STAGING}")
         seen["staged"] = cursor.fetchone()[0]
         raise RuntimeError("worker killed between COPY and merge")
 
-    monkeypatch.setattr(live, "_merge", crash)
-    batch = live.parse_events({"events": _events(session, "b", 4)}, 1000, session.ends_at)
+    monkeypatch.setattr(ingest, "_merge", crash)
+    batch = ingest.parse_events({"events": _events(session, "b", 4)}, 1000, session.ends_at)
     with pytest.raises(RuntimeError):
-        live.store_events(platform.id, batch)
+        ingest.store_events(platform.id, batch)
     db.session.rollback()  # what the request's teardown does
     assert seen["staged"] == 4
     assert _count() == 1
     db.session.commit()
     assert _staged_rows_on(seen["pid"]) == 0
 
-    monkeypatch.setattr(live, "_merge", merge)
-    retried = live.store_events(platform.id, batch)
+    monkeypatch.setattr(ingest, "_merge", merge)
+    retried = ingest.store_events(platform.id, batch)
     db.session.commit()
     assert (retried["accepted"], retried["duplicates"]) == (4, 0)
     assert _count() == 5
