@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -300,6 +301,10 @@ ISSUED = (
 # The worker's CPU policy: "idle" (SCHED_IDLE: runs only on a core nothing else wants, so a web
 # worker waking from a database round trip never waits behind a render) or a nice value.
 WORKER_PRIORITY = os.environ.get("BENCH_WORKER_PRIORITY", "idle")
+# "throughout" (default: the worker issues and renders while trainees sit the exam) or "after"
+# (stopped with SIGSTOP during the flow, resumed for the burst): the worker's share of the
+# steps' latency, measured.
+WORKER_DURING = os.environ.get("BENCH_EXAM_WORKER", "throughout")
 
 
 def _lower_priority() -> None:
@@ -393,6 +398,8 @@ def run() -> list[str]:
         sent: dict = {}
         print(f"exams bench: {TRAINEES} trainees through {CLIENTS} clients ...", flush=True)
         passed: list = []
+        if WORKER_DURING == "after":
+            worker.send_signal(signal.SIGSTOP)
         all_samples, elapsed, all_in = run_clients(
             port, list(enumerate(setup["tokens"])),
             lambda c, job: trainee_flow(c, setup["exam_id"], job, sent, passed),
@@ -400,6 +407,8 @@ def run() -> list[str]:
         # Latency counted once every client is running; errors over the whole run.
         samples = [sample for sample in all_samples if sample[3] >= all_in]
         flow_ended = time.perf_counter()
+        if WORKER_DURING == "after":
+            worker.send_signal(signal.SIGCONT)
         if os.environ.get("BENCH_EXAM_SAMPLES"):  # (step, seconds, status, started) per request
             Path(os.environ["BENCH_EXAM_SAMPLES"]).write_text(json.dumps(all_samples))
         print(f"exams bench: burst of {TRAINEES} starts ...", flush=True)
@@ -439,6 +448,8 @@ def run() -> list[str]:
                     f"{p95 / bare_p95:.2f}× | {errors} ({server_errors} 5xx) |")
     total = len(all_samples)
     priority = "SCHED_IDLE" if WORKER_PRIORITY == "idle" else f"nice {WORKER_PRIORITY}"
+    worker_during = ("stopped during the flow and resumed after it (BENCH_EXAM_WORKER=after)"
+                     if WORKER_DURING == "after" else "running throughout")
     return [
         "## Exams under load (issue 5)",
         "",
@@ -466,7 +477,7 @@ def run() -> list[str]:
         "",
         f"Submits that passed: {len(passed):,} of {TRAINEES:,} (BENCH_EXAM_PASS_SHARE "
         f"{PASS_SHARE:.0%}). Each wrote its result and its certificate outbox row; one RQ worker "
-        f"(`flask worker`, {priority}, running throughout) issued the certificates and "
+        f"(`flask worker`, {priority}, {worker_during}) issued the certificates and "
         f"opened the claims (CERTIFICATE_ISSUE={env.get('CERTIFICATE_ISSUE', 'worker')}): "
         f"{state['issued']:,} issued, {state['pending']:,} still pending, "
         f"{issued_after:.0f} s after the last submit (the burst ran in between); "
