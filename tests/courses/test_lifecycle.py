@@ -152,3 +152,31 @@ def test_revoking_the_certificate_keeps_the_course_completed(client, instructor,
     assert db.session.get(Enrolment, enrolment.id).status == "completed"
     mine = client.get("/api/v1/me/enrolments", headers=headers).get_json()["items"]
     assert mine[0]["status"] == "completed"
+
+
+def test_completing_moves_only_an_active_enrolment_once(instructor, trainee):
+    """`lifecycle.complete` (run by every passing submit) is one UPDATE: an Enrolment the
+    session already holds shows the new status, a second pass changes and audits nothing, and
+    a withdrawn or missing enrolment stays as it is."""
+    from courses import lifecycle
+
+    course, _exam, enrolment = _setup(instructor, trainee)
+    assert enrolment.status == "active"  # held by this session
+    assert lifecycle.complete(trainee.id, course.id, actor=trainee) is True
+    assert enrolment.status == "completed"
+    assert lifecycle.complete(trainee.id, course.id, actor=trainee) is False
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Enrolment, enrolment.id).status == "completed"
+    assert _actions().count("enrolment.completed") == 1
+    other = factories.make_user("trainee")
+    factories.enrol(other, course)
+    left = db.session.scalar(select(Enrolment).where(Enrolment.trainee_id == other.id))
+    left.status = "withdrawn"
+    db.session.commit()
+    assert lifecycle.complete(other.id, course.id) is False
+    assert lifecycle.complete(factories.make_user("trainee").id, course.id) is False
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Enrolment, left.id).status == "withdrawn"
+    assert _actions().count("enrolment.completed") == 1
