@@ -112,6 +112,11 @@ def test_saves_racing_a_submit_are_graded_or_refused(app, client, instructor, tr
     body = client.post(f"/api/v1/exams/{exam.id}/attempts", headers=headers).get_json()
     base = f"/api/v1/attempts/{body['attempt_id']}"
 
+    # The submit goes once every question has one save acknowledged (then the saves race it),
+    # not after a fixed sleep: on a loaded machine a sleep let it grade before some thread's
+    # first save, which the check below took for a thread that returned nothing.
+    first_saves = threading.Semaphore(0)
+
     def hammer(question):
         def run(client):
             acknowledged = None
@@ -122,12 +127,16 @@ def test_saves_racing_a_submit_are_graded_or_refused(app, client, instructor, tr
                 if response.status_code == 409:
                     return acknowledged
                 assert response.status_code == 200, response.get_json()
+                if acknowledged is None:
+                    first_saves.release()
                 acknowledged = answer
             return acknowledged
         return run
 
     def submit(client):
-        time.sleep(0.05)
+        for _ in questions:
+            assert first_saves.acquire(timeout=20)
+        time.sleep(0.01)
         return client.post(f"{base}/submit", headers=headers)
 
     questions = body["questions"]
