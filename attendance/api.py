@@ -112,7 +112,7 @@ def live_events():
         raise ingest.PayloadTooLarge(_("The request body is too large."))
     body = request.get_data(cache=False)
     return ingest.ingest(request.headers.get(webhook_keys.PLATFORM_HEADER),
-                       request.headers.get(webhook_keys.SIGNATURE_HEADER), body)
+                         request.headers.get(webhook_keys.SIGNATURE_HEADER), body)
 
 
 # --- platform secrets and accounts --------------------------------------------------------

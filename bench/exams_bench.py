@@ -48,7 +48,7 @@ with app.app_context():
     instructor = factories.make_user("instructor")
     course = factories.make_course(instructor, required_hours=1)
     bank = banks.create_bank(instructor, {"occupation_code": course.occupation.code,
-                                            "level": 5, "title": "bench"})
+                                          "level": 5, "title": "bench"})
     for k in range(10):
         banks.add_question(instructor, bank, {"type": "single", "text": f"单选{k}",
             "options": [{"text": "对", "correct": True}, {"text": "错"}, {"text": "也错"}]})
@@ -56,9 +56,9 @@ with app.app_context():
             "options": [{"text": "甲", "correct": True}, {"text": "乙", "correct": True},
                         {"text": "丙"}]})
         banks.add_question(instructor, bank, {"type": "true_false", "text": f"判断{k}",
-                                                "answers": [True]})
+                                              "answers": [True]})
         banks.add_question(instructor, bank, {"type": "fill_in", "text": f"填空{k}",
-                                                "answers": ["答案"]})
+                                              "answers": ["答案"]})
     now = now_utc()
     # one exam for the flow, one for the burst of starts
     exam, burst = (service.create_exam(instructor, course, {

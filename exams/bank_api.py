@@ -120,7 +120,7 @@ def get_question(question_id):
 def edit_question(args, question_id):
     """Edit; if any attempt used the question, this makes a new version (the reply's id)."""
     question = banks.edit_question(current_api_user(), banks.get_question(question_id),
-                                     args)
+                                   args)
     return question_payload(question)
 
 

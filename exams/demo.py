@@ -128,8 +128,8 @@ def load(ctx: dict) -> None:
     instructor = ctx["users"]["instructor"]
     course = ctx["flagship_course"]
     bank = banks.create_bank(instructor, {"occupation_code": course.occupation.code,
-                                            "level": course.level,
-                                            "title": "互联网营销师（直播销售员）五级理论题库"})
+                                          "level": course.level,
+                                          "title": "互联网营销师（直播销售员）五级理论题库"})
     for row in QUESTIONS:
         banks.add_question(instructor, bank, _question(*row))
     task = banks.add_practical_task(instructor, bank, {

@@ -27,7 +27,7 @@ RUBRIC = [{"criterion": "商品讲解", "max_points": 40}, {"criterion": "合规
 def make_bank(instructor, occupation=None, questions=QUESTIONS, copies: int = 1):
     occupation = occupation or factories.make_occupation()
     bank = banks.create_bank(instructor, {"occupation_code": occupation.code, "level": 5,
-                                            "title": "互联网营销师五级题库"})
+                                          "title": "互联网营销师五级题库"})
     for n in range(copies):
         for data in questions:
             data = dict(data, text=data["text"] + ("" if n == 0 else f"（{n}）"))
