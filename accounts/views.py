@@ -43,9 +43,10 @@ _WHILE_MUST_CHANGE = {"accounts.account", "accounts.logout", "accounts.privacy",
 
 @bp.before_app_request
 def require_new_password():
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in _WHILE_MUST_CHANGE
-            and not request.path.startswith("/api/")):
+    # The path first: API calls (bearer tokens; `core.auth` holds their callers to the same
+    # rule) then skip loading the page session's user here.
+    if (not request.path.startswith("/api/") and request.endpoint not in _WHILE_MUST_CHANGE
+            and current_user.is_authenticated and current_user.must_change_password):
         return redirect(url_for("accounts.account"))
     return None
 

@@ -19,7 +19,17 @@ DEFAULTS = {
 
 
 def init_app(app) -> None:
-    from attendance import api, classroom, cli, media_views, models, service, summary_store, views  # noqa: F401
+    from attendance import (  # noqa: F401  (offline_api adds routes to api.blp)
+        api,
+        classroom,
+        cli,
+        media_views,
+        models,
+        offline_api,
+        service,
+        summary_store,
+        views,
+    )
     from core import labels, nav
     from core.api import register
 

@@ -1,4 +1,5 @@
-"""Attendance API: webhook ingest, platform secrets and accounts, sessions, sheets, heartbeats."""
+"""Attendance API: webhook ingest, platform secrets and accounts, live sessions, sheets,
+heartbeats, lesson media and summaries (offline classes: `offline_api`)."""
 
 from flask import Response, current_app, request, url_for
 from flask_babel import gettext as _
@@ -11,20 +12,15 @@ from attendance import (
     lessons,
     live,
     media,
-    offline,
     sheets,
     webhook_keys,
 )
-from attendance.models import LiveSession, OfflineSession, PlatformAccount
+from attendance.models import LiveSession, PlatformAccount
 from attendance.schemas import (
     AccountVerificationArgs,
     AccountVerificationResult,
     AssignArgs,
     AttendanceSchema,
-    CheckArgs,
-    CheckinSchema,
-    CodeSchema,
-    CorrectionArgs,
     EventsResultSchema,
     HeartbeatArgs,
     LessonHeartbeatSchema,
@@ -34,8 +30,6 @@ from attendance.schemas import (
     LiveSessionArgs,
     LiveSessionListSchema,
     LiveSessionSchema,
-    OfflineSessionArgs,
-    OfflineSessionSchema,
     PlatformAccountArgs,
     PlatformAccountListSchema,
     PlatformAccountSchema,
@@ -50,7 +44,7 @@ from attendance.schemas import (
 from core.api import api_blueprint
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, api_auth, current_api_user
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.extensions import db, limiter
+from core.extensions import db
 from core.openapi import request_body
 from core.timeutil import iso
 from courses import service as courses
@@ -67,14 +61,6 @@ def live_payload(session: LiveSession, show_link: bool = True) -> dict:
             "starts_at": iso(session.starts_at), "ends_at": iso(session.ends_at),
             "state": session.state(), "closed_at": iso(session.closed_at),
             "page_url": url_for("attendance.live_page", session_id=session.id)}
-
-
-def offline_payload(session: OfflineSession) -> dict:
-    return {"id": session.id, "course_id": session.course_id, "title": session.title,
-            "location": session.location, "starts_at": iso(session.starts_at),
-            "ends_at": iso(session.ends_at), "state": session.state(),
-            "checkin_url": url_for("attendance.checkin_page", session_id=session.id,
-                                   _external=True)}
 
 
 def _enrolled(user, course_id: int) -> bool:
@@ -333,85 +319,6 @@ def live_session_sheet(session_id):
     session = live.get_session(session_id)
     live.require_viewer(session, current_api_user())
     return sheets.live_sheet(session)
-
-
-# --- offline classes ------------------------------------------------------------------------
-
-@blp.route("/courses/<int:course_id>/offline-sessions", methods=["POST"])
-@api_auth(INSTRUCTOR)
-@blp.arguments(OfflineSessionArgs)
-@blp.response(201, OfflineSessionSchema)
-def create_offline_session(args, course_id):
-    """Schedule an offline class of a course you teach."""
-    user = current_api_user()
-    course = courses.get_course(course_id, user)
-    return offline_payload(offline.schedule(user, course, args))
-
-
-@blp.route("/offline-sessions/<int:session_id>/code", methods=["GET"])
-@api_auth(INSTRUCTOR)
-@blp.response(200, CodeSchema)
-def offline_code(session_id):
-    """The check-in code on the instructor's screen now (changes every 30 seconds)."""
-    from attendance.views import code_payload
-
-    session = offline.get_session(session_id)
-    courses.require_instructor(session.course, current_api_user())
-    return code_payload(session)
-
-
-@blp.route("/offline-sessions/<int:session_id>/check-in", methods=["POST"])
-@limiter.limit("20 per minute")
-@api_auth(TRAINEE)
-@blp.arguments(CheckArgs)
-@blp.response(200, CheckinSchema)
-def check_in(args, session_id):
-    """Check in with the code shown in the classroom."""
-    row = offline.check(current_api_user(), offline.get_session(session_id), args["code"], "in",
-                        request.remote_addr)
-    return sheets.checkin_payload(row)
-
-
-@blp.route("/offline-sessions/<int:session_id>/check-out", methods=["POST"])
-@limiter.limit("20 per minute")
-@api_auth(TRAINEE)
-@blp.arguments(CheckArgs)
-@blp.response(200, CheckinSchema)
-def check_out(args, session_id):
-    """Check out with the code shown in the classroom."""
-    row = offline.check(current_api_user(), offline.get_session(session_id), args["code"], "out",
-                        request.remote_addr)
-    return sheets.checkin_payload(row)
-
-
-@blp.route("/offline-sessions/<int:session_id>/check-out/undo", methods=["POST"])
-@api_auth(TRAINEE)
-@blp.response(200, CheckinSchema)
-def undo_check_out(session_id):
-    """Take back your own check-out within 5 minutes (409 `undo_expired` after; audited)."""
-    row = offline.undo_checkout(current_api_user(), offline.get_session(session_id))
-    return sheets.checkin_payload(row)
-
-
-@blp.route("/offline-sessions/<int:session_id>/checkins/<int:trainee_id>", methods=["PUT"])
-@api_auth(INSTRUCTOR)
-@blp.arguments(CorrectionArgs)
-@blp.response(200, CheckinSchema)
-def correct_checkin(args, session_id, trainee_id):
-    """Correct a trainee's check-in/out (reason required; audited)."""
-    row = offline.correct(current_api_user(), offline.get_session(session_id), trainee_id,
-                          args["checked_in_at"], args["checked_out_at"], args["reason"])
-    return sheets.checkin_payload(row)
-
-
-@blp.route("/offline-sessions/<int:session_id>/attendance", methods=["GET"])
-@api_auth(INSTRUCTOR, OFFICER)
-@blp.response(200, SessionSheetSchema)
-def offline_session_sheet(session_id):
-    """One class's sheet: check-in, check-out and minutes per enrolled trainee."""
-    session = offline.get_session(session_id)
-    live.require_viewer(session, current_api_user())
-    return sheets.offline_sheet(session)
 
 
 # --- lessons and summaries ------------------------------------------------------------------

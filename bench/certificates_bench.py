@@ -103,7 +103,7 @@ def render_bench(url: str, instance: str) -> list[str]:
     from weasyprint import HTML
 
     from bench.reportlab_reference import reportlab_reference
-    from certificates import fonts, pdf, service
+    from certificates import documents, fonts, pdf
     from certificates.models import Certificate
     from core import signals
     from core.extensions import db
@@ -115,7 +115,7 @@ def render_bench(url: str, instance: str) -> list[str]:
                                  attempt_id=1, actor=None)
         db.session.commit()
         cert = db.session.scalar(db.select(Certificate))
-        values, blob = service.pdf_values(cert), service.signed_blob(cert)
+        values, blob = documents.pdf_values(cert), documents.signed_blob(cert)
         # The same face, font configuration and @font-face as the certificate's.
         parsed = pdf.styles(app)
         one_line = (f'<style>html{{font-family:"{fonts.FAMILY}","{fonts.FULL_FAMILY}"}}'
@@ -129,7 +129,7 @@ def render_bench(url: str, instance: str) -> list[str]:
         def full():
             pdf.render_pdf(values, blob, app)
 
-        reference = reportlab_reference(values, service.verify_url(cert), blob)
+        reference = reportlab_reference(values, documents.verify_url(cert), blob)
         if reference is not None:
             reference()
 

@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from certificates import credentials, jobs, outbox, service, verification
+from certificates import credentials, documents, jobs, outbox, service, verification
 from certificates.models import Certificate, IssuanceOutbox
 from certificates.schemas import (
     CertificateListArgs,
@@ -56,7 +56,7 @@ def certificate_dump(cert: Certificate, internal: bool = False) -> dict:
         "revocation_category": cert.revocation_category,
         "superseded_by": superseded_by.serial if superseded_by else None,
         "replaces": replaces.serial if replaces else None, "key_id": cert.key_id,
-        "pdf_url": f"{base}/pdf", "verify_url": service.verify_url(cert),
+        "pdf_url": f"{base}/pdf", "verify_url": documents.verify_url(cert),
         "credential_url": f"{base}/credential",
     }
 

@@ -60,7 +60,7 @@ def _in_app(work: Callable):
 def _render(certificate_ids: list[int], only_missing: bool) -> tuple[list[int], list[int]]:
     """Render and store each PDF in its own savepoint, one commit for the lot; returns (done,
     failed). `only_missing` skips certificates whose current PDF is already stored."""
-    from certificates import service
+    from certificates import documents
 
     done, failed = [], []
     for cert_id in certificate_ids:
@@ -69,8 +69,8 @@ def _render(certificate_ids: list[int], only_missing: bool) -> tuple[list[int], 
                 cert = db.session.get(Certificate, cert_id)
                 if cert is not None:
                     watermark = "revoked" if cert.status == "revoked" else "none"
-                    if not (only_missing and service.latest_file(cert, watermark)):
-                        service.store_pdf(cert, watermark)
+                    if not (only_missing and documents.latest_file(cert, watermark)):
+                        documents.store_pdf(cert, watermark)
             done.append(cert_id)
         except Exception:  # noqa: BLE001 - one bad certificate must not sink its chunk
             current_app.logger.exception("rendering the PDF of certificate %s failed", cert_id)

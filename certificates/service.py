@@ -1,7 +1,5 @@
 """Issuing, rendering, revoking and reissuing certificates (plain functions, no request)."""
 
-import hashlib
-import json
 from datetime import datetime
 
 from flask import current_app
@@ -11,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts import scope
 from accounts.models import TraineeProfile, User
-from certificates import cache, credentials, pdf, serials, signing
+from certificates import cache, credentials, documents, serials, signing
 from certificates.models import (
     REVOCATION_CATEGORIES,
     Certificate,
@@ -25,20 +23,6 @@ from core.extensions import db
 from core.timeutil import now_utc, to_local
 from courses.models import Course
 
-ISSUER_ZH, ISSUER_EN = "SkillBridge 职业技能培训服务平台", "SkillBridge Vocational Training Service"
-TYPE_TITLES = {
-    "skill_level": ("职业技能等级证书", "Vocational Skill Level Certificate"),
-    "vocational_qualification": ("职业资格证书", "Vocational Qualification Certificate"),
-    "special_ability": ("专项职业能力证书", "Special Vocational Ability Certificate"),
-    "training_completion": ("培训合格证书", "Training Completion Certificate"),
-}
-LEVEL_TITLES = {
-    5: ("五级 / 初级工", "Level 5 (entry)"),
-    4: ("四级 / 中级工", "Level 4 (intermediate)"),
-    3: ("三级 / 高级工", "Level 3 (senior)"),
-    2: ("二级 / 技师", "Level 2 (technician)"),
-    1: ("一级 / 高级技师", "Level 1 (senior technician)"),
-}
 PAYLOAD_VERSION = 2
 RENDER_AFTER_COMMIT = "certificates_to_render"
 
@@ -93,7 +77,8 @@ def build_payload(*, serial: str, cert_type: str, holder_name: str, holder_id_ma
     occupation = course.occupation
     provider = course.provider
     return {
-        "v": PAYLOAD_VERSION, "issuer": ISSUER_EN, "serial": serial, "type": cert_type,
+        "v": PAYLOAD_VERSION, "issuer": documents.ISSUER_EN, "serial": serial,
+        "type": cert_type,
         "holder_name": holder_name, "holder_id_masked": holder_id_masked, "subject": subject,
         "occupation_code": occupation.code, "occupation_zh": occupation.name_zh,
         "occupation_en": occupation.name_en, "level": course.level,
@@ -102,14 +87,6 @@ def build_payload(*, serial: str, cert_type: str, holder_name: str, holder_id_ma
         "issued_at": local_iso(issued_at), "expires_at": local_iso(expires_at),
         "status_index": status_index,
     }
-
-
-def title_names(payload: dict) -> dict:
-    type_zh, type_en = TYPE_TITLES.get(payload["type"], (payload["type"], payload["type"]))
-    level_zh, level_en = LEVEL_TITLES[payload["level"]]
-    return {"type_zh": type_zh, "type_en": type_en, "level_zh": level_zh,
-            "level_en": level_en, "occupation_zh": payload["occupation_zh"],
-            "occupation_en": payload["occupation_en"]}
 
 
 def _new_certificate(trainee: User, course: Course, *, holder_name: str, exam_id, attempt_id,
@@ -126,7 +103,7 @@ def _new_certificate(trainee: User, course: Course, *, holder_name: str, exam_id
     text = signing.canonical(payload)
     kid, signature = signing.sign(text)
     # The Open Badges credential is made once, here, from what was signed; served as stored.
-    badge = credentials.open_badge(payload, names=title_names(payload),
+    badge = credentials.open_badge(payload, names=documents.title_names(payload),
                                    masked_name=mask_name(holder_name))
     rs256 = credentials.vc_jwt(badge, "RS256") if signing.store().rsa_private else None
     provider = course.provider
@@ -205,7 +182,7 @@ def issue_for_attempt(*, trainee_id: int, course_id: int, exam_id: int | None,
             # ran renders on demand.
             db.session.info.setdefault(RENDER_AFTER_COMMIT, []).append(cert.id)
         else:
-            store_pdf(cert)
+            documents.store_pdf(cert)
     signals.certificate_issued.send(current_app._get_current_object(), certificate=cert,
                                     actor=actor)
     return cert
@@ -216,78 +193,14 @@ def achievement_for(cert_type: str, occupation_code: str, level: int) -> dict:
     from courses.models import Occupation
 
     occupation = db.session.scalar(select(Occupation).where(Occupation.code == occupation_code))
-    if occupation is None or cert_type not in TYPE_TITLES or level not in LEVEL_TITLES:
+    if (occupation is None or cert_type not in documents.TYPE_TITLES
+            or level not in documents.LEVEL_TITLES):
         raise NotFound(_("No such achievement."), code="achievement_not_found")
-    names = title_names({"type": cert_type, "level": level, "occupation_zh": occupation.name_zh,
-                         "occupation_en": occupation.name_en})
+    names = documents.title_names({"type": cert_type, "level": level,
+                                   "occupation_zh": occupation.name_zh,
+                                   "occupation_en": occupation.name_en})
     return {"@context": [credentials.VC_CONTEXT, credentials.OB_CONTEXT],
             **credentials.achievement(cert_type, occupation_code, level, names=names)}
-
-
-def signed_blob(cert: Certificate) -> dict:
-    return {"payload": json.loads(cert.payload), "signature": cert.signature, "kid": cert.key_id}
-
-
-def verify_url(cert: Certificate) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/verify/{cert.serial}?s={cert.signature}"
-
-
-def local_date(text: str | None) -> str:
-    """A signed ISO timestamp as the Beijing date people read (YYYY-MM-DD)."""
-    return to_local(datetime.fromisoformat(text)).strftime("%Y-%m-%d") if text else ""
-
-
-def name_size(name: str) -> str:
-    """Long names shrink, then wrap (the template's classes), so serial and QR stay put."""
-    width = sum(2 if ord(ch) > 0x2E7F else 1 for ch in name)
-    if width <= 16:
-        return "name-l"
-    if width <= 40:
-        return "name-m"
-    return "name-s" if width <= 90 else "name-xs"
-
-
-def pdf_values(cert: Certificate, revoked: bool = False) -> dict:
-    """Plain values only, all from the signed payload: the sandboxed template never sees a
-    model, and the PDF shows exactly what was signed."""
-    data = json.loads(cert.payload)
-    type_zh, type_en = TYPE_TITLES.get(data["type"], (data["type"], data["type"]))
-    level_zh, level_en = LEVEL_TITLES[data["level"]]
-    return {
-        "serial": data["serial"], "holder_name": data["holder_name"],
-        "name_size": name_size(data["holder_name"]),
-        "holder_id_masked": data["holder_id_masked"], "occupation_code": data["occupation_code"],
-        "occupation_zh": data["occupation_zh"], "occupation_en": data["occupation_en"],
-        "level_zh": level_zh, "level_en": level_en, "type_zh": type_zh, "type_en": type_en,
-        "course_title": data["course_title"], "training_hours": data["training_hours"],
-        "provider_name": data.get("provider") or "",
-        "issued_on": local_date(data["issued_at"]),
-        "expires_on": local_date(data.get("expires_at")),
-        "issuer_zh": ISSUER_ZH, "issuer_en": ISSUER_EN, "key_id": cert.key_id,
-        "qr": pdf.qr_data_uri(verify_url(cert)), "revoked": revoked,
-    }
-
-
-def store_pdf(cert: Certificate, watermark: str = "none") -> CertificateFile:
-    """Render the PDF and keep its exact bytes and SHA-256 beside the certificate."""
-    data = pdf.render_pdf(pdf_values(cert, revoked=watermark == "revoked"), signed_blob(cert))
-    digest = hashlib.sha256(data).hexdigest()
-    same = db.session.scalar(select(CertificateFile).where(CertificateFile.sha256 == digest))
-    if same is not None:  # rendering is deterministic: the same bytes are already stored
-        return same
-    row = CertificateFile(certificate_id=cert.id, sha256=digest,
-                          size_bytes=len(data), watermark=watermark, key_id=cert.key_id,
-                          content=data)
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-def latest_file(cert: Certificate, watermark: str) -> CertificateFile | None:
-    return db.session.scalar(select(CertificateFile).where(
-        CertificateFile.certificate_id == cert.id, CertificateFile.watermark == watermark)
-        .order_by(CertificateFile.id.desc()).limit(1))
 
 
 def in_scope(user, cert: Certificate) -> bool:
@@ -332,12 +245,12 @@ def pdf_for_download(cert: Certificate, user) -> CertificateFile:
     if not can_download(cert, user):
         raise Forbidden(_("You may not download this certificate."))
     watermark = "revoked" if cert.status == "revoked" else "none"
-    row = latest_file(cert, watermark)
+    row = documents.latest_file(cert, watermark)
     if row is None:
         if not cert.payload or not cert.signature:  # nothing signed to print (imported rows)
             raise Conflict(_("This certificate has no signed record to print; ask an officer "
                              "to reissue it."), code="certificate_unsigned")
-        row = store_pdf(cert, watermark)
+        row = documents.store_pdf(cert, watermark)
         audit.record(user, "certificate.render", cert, after={"file_sha256": row.sha256,
                                                               "watermark": watermark})
     return row
@@ -412,7 +325,7 @@ def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
                  after={"serial": new.serial, "holder_name": name})
     audit.record(actor, "certificate.supersede", old, before={"status": "valid"},
                  after={"status": "superseded", "superseded_by": new.serial})
-    store_pdf(new)
+    documents.store_pdf(new)
     return new
 
 

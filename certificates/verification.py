@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from certificates import cache, pdf, serials, signing
+from certificates.documents import local_date
 from certificates.models import Certificate, CertificateFile
 from certificates.service import (
     by_serial,
     effective_status,
-    local_date,
     local_iso,
     mask_name,
 )

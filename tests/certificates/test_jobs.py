@@ -6,7 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from certificates import jobs, service
+from certificates import documents, jobs, service
 from certificates.models import CertificateFile
 from core.extensions import db
 from tests.certificates.conftest import pass_exam
@@ -53,8 +53,8 @@ def test_a_burst_of_issues_is_rendered_in_chunks_each_pdf_once(app, redis_queue,
                                                                course, monkeypatch):
     monkeypatch.setattr(jobs, "CHUNK", 2)
     rendered = []
-    store = service.store_pdf
-    monkeypatch.setattr(service, "store_pdf",
+    store = documents.store_pdf
+    monkeypatch.setattr(documents, "store_pdf",
                         lambda cert, *a: rendered.append(cert.id) or store(cert, *a))
     certs = [pass_exam(make_user("trainee"), course) for _ in range(5)]
     # Five commits, yet only the drain jobs that can run at once are queued.
@@ -79,7 +79,7 @@ def test_failed_render_is_retried_then_reported_not_lost(app, redis_queue, make_
     certs = [pass_exam(make_user("trainee"), course) for _ in range(3)]
     flaky, broken = certs[0].id, certs[1].id
     failures = {flaky: 2, broken: jobs.MAX_TRIES}
-    store = service.store_pdf
+    store = documents.store_pdf
 
     def failing_store(cert, *args):
         if failures.get(cert.id, 0) > 0:
@@ -87,7 +87,7 @@ def test_failed_render_is_retried_then_reported_not_lost(app, redis_queue, make_
             raise RuntimeError("renderer down")
         return store(cert, *args)
 
-    monkeypatch.setattr(service, "store_pdf", failing_store)
+    monkeypatch.setattr(documents, "store_pdf", failing_store)
     _work(redis_queue)
     files = _files_per_certificate()
     assert files == {flaky: 1, certs[2].id: 1}  # the flaky one made it on its third try
@@ -97,7 +97,7 @@ def test_failed_render_is_retried_then_reported_not_lost(app, redis_queue, make_
     assert redis.scard(keys["pending"]) == 0 and redis.hlen(keys["tries"]) == 0
     assert f"gave up rendering the PDF of certificate {broken}" in caplog.text
     # A download still renders the reported one on demand.
-    monkeypatch.setattr(service, "store_pdf", store)
+    monkeypatch.setattr(documents, "store_pdf", store)
     row = service.pdf_for_download(certs[1], certs[1].trainee)
     assert row.content.startswith(b"%PDF")
 
@@ -128,8 +128,8 @@ def test_a_render_drain_hands_its_worker_to_a_certificate_waiting_to_be_issued(
     monkeypatch.setattr(jobs, "CHUNK", 1)
     monkeypatch.setattr(jobs, "RENDER_SLICE_SECONDS", 0)
     order = []
-    store, issue_rows = service.store_pdf, outbox.issue_rows
-    monkeypatch.setattr(service, "store_pdf",
+    store, issue_rows = documents.store_pdf, outbox.issue_rows
+    monkeypatch.setattr(documents, "store_pdf",
                         lambda cert, *a: order.append("pdf") or store(cert, *a))
     monkeypatch.setattr(outbox, "issue_rows",
                         lambda ids: order.append("issue") or issue_rows(ids))

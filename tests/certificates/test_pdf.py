@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from certificates import fonts, pdf, service, signing
+from certificates import documents, fonts, pdf, signing
 from tests.factories import api_headers
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
@@ -93,7 +93,7 @@ def test_url_fetcher_refuses_network_and_outside_files(app):
 
 
 def test_template_is_sandboxed_and_escapes_values(app, certificate):
-    values = service.pdf_values(certificate)
+    values = documents.pdf_values(certificate)
     values["holder_name"] = "<img src='http://evil.example/x'>{{ 7*7 }}"
     html = pdf.render_html(values)
     assert "<img src='http" not in html and "&lt;img" in html
@@ -179,7 +179,7 @@ def test_the_extracted_face_puts_common_glyphs_first_and_keeps_every_glyph(app):
 
 
 def test_rare_characters_in_a_name_still_print(app, certificate, tmp_path):
-    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values, blob = documents.pdf_values(certificate), documents.signed_blob(certificate)
     values["holder_name"] = "李喆𠮷"  # outside GB 2312; U+20BB7 outside the BMP
     path = tmp_path / "rare.pdf"
     path.write_bytes(pdf.render_pdf(values, blob, app))
@@ -221,7 +221,7 @@ def test_the_same_certificate_renders_to_the_same_bytes(app, certificate):
     its stored twin by SHA-256 instead of adding a copy."""
     from unittest import mock
 
-    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values, blob = documents.pdf_values(certificate), documents.signed_blob(certificate)
     first = pdf.render_pdf(values, blob, app)
     with mock.patch("weasyprint.datetime") as clock:  # WeasyPrint's now() moves on
         from datetime import datetime
@@ -247,7 +247,7 @@ def test_the_expat_tree_renders_what_the_html_parser_would(app, certificate, mon
     for markup expat refuses) must print the very same bytes."""
     from xml.etree import ElementTree
 
-    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values, blob = documents.pdf_values(certificate), documents.signed_blob(certificate)
     values["holder_name"] = "李春花 & <O'Brien>"
     fast = pdf.render_pdf(values, blob, app)
 
@@ -259,7 +259,7 @@ def test_the_expat_tree_renders_what_the_html_parser_would(app, certificate, mon
 
 
 def test_a_value_expat_refuses_still_prints(app, certificate, tmp_path):
-    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values, blob = documents.pdf_values(certificate), documents.signed_blob(certificate)
     values["course_title"] = "直播销售\x0b实训班"  # not allowed in XML 1.0
     path = tmp_path / "c.pdf"
     path.write_bytes(pdf.render_pdf(values, blob, app))
@@ -271,7 +271,7 @@ def test_a_value_expat_refuses_still_prints(app, certificate, tmp_path):
 def test_another_weasyprint_version_parses_the_public_way(app, certificate, monkeypatch):
     """The expat hand-over uses WeasyPrint internals: a version it was not checked on takes
     the public HTML parser, and prints the same certificate."""
-    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values, blob = documents.pdf_values(certificate), documents.signed_blob(certificate)
     fast = pdf.render_pdf(values, blob, app)
     monkeypatch.setattr(pdf, "_TREE_CHECKED_ON", "0")
     assert pdf.render_pdf(values, blob, app) == fast
@@ -285,6 +285,6 @@ def test_without_a_cross_reference_stream_the_id_comes_from_weasyprint(app, cert
 
     assert pdf.with_identifier(b"%PDF-1.4\nxref\n0 1\ntrailer\n<< /Size 1 >>\n", "SB1") is None
     monkeypatch.setattr(pdf, "with_identifier", lambda document, serial: None)
-    values, blob = service.pdf_values(certificate), service.signed_blob(certificate)
+    values, blob = documents.pdf_values(certificate), documents.signed_blob(certificate)
     reader = PdfReader(BytesIO(pdf.render_pdf(values, blob, app)), strict=True)
     assert reader.trailer["/ID"][0] == certificate.serial
