@@ -16,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from accounts.models import KEY_GROUPS
 from accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from core.auth import STAFF_ROLES
-from core.forms import choices
+from core.forms import RegionFields, choices
 
 PHONE_MESSAGE = _l("Enter a mainland mobile number: 11 digits starting with 1.")
 PHONE_PATTERN = r"^\s*(\+86|0086)?[\s-]*1[3-9](\d[\s-]*){9}$"
@@ -43,11 +43,9 @@ class LoginForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
 
 
-class RegionMixin:
-    """Province → city → district; the choices are filled by the view from core.regions."""
+class RegionMixin(RegionFields):
+    """Where a trainee lives: a district (core.forms.fill_region_choices fills the choices)."""
 
-    province = SelectField(_l("Province"), validate_choice=False)
-    city = SelectField(_l("City"), validate_choice=False)
     region_code = SelectField(_l("District or county"), validate_choice=False,
                               validators=[DataRequired(message=_l(
                                   "Choose your province, city and district."))])

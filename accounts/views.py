@@ -31,7 +31,7 @@ from core.api import paginate
 from core.auth import ADMIN, OFFICER, STAFF_ROLES, role_required
 from core.errors import ServiceError
 from core.extensions import db, limiter
-from core.forms import choices, show_service_error
+from core.forms import choices, fill_region_choices, show_service_error
 from core.views import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -78,30 +78,11 @@ def logout():
     return redirect(url_for("core.index"))
 
 
-def fill_regions(form) -> None:
-    """Choices for the three region selects from what was picked so far (works without JS)."""
-    code = form.region_code.data or ""
-    province = form.province.data or (code[:2] + "0000" if len(code) == 6 else "")
-    city = form.city.data or (code[:4] + "00" if len(code) == 6 else "")
-    if city[:2] != province[:2]:
-        city = ""
-    form.province.choices = choices([("", _("Choose…"))] + regions.children())
-    cities = regions.children(province) if province else []
-    form.city.choices = choices([("", _("Choose…"))] + cities)
-    districts = regions.children(city) if city else []
-    if city and not districts:  # cities without districts (e.g. Dongguan) are the region
-        districts = [(city, regions.name(city))]
-    form.region_code.choices = choices([("", _("Choose…"))] + districts)
-    form.province.data, form.city.data = province, city
-    if form.region_code.data not in {c for c, _n in districts}:
-        form.region_code.data = ""
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("20/hour", methods=["POST"])
 def register():
     form = RegistrationForm()
-    fill_regions(form)
+    fill_region_choices(form)
     picking = "pick_region" in request.form  # the no-JS "show cities/districts" button
     if not picking and form.validate_on_submit():
         data = service.Registration(

@@ -1,6 +1,10 @@
 """Form helpers shared by features."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -26,3 +30,45 @@ def show_service_error(form, error, renames: dict | None = None,
     if not shown:
         details = "; ".join(str(m) for ms in error.fields.values() for m in as_list(ms))
         flash(error.message + (f" {details}" if with_details and details else ""), "error")
+
+
+class RegionFields:
+    """Province → city → district selects (GB/T 2260), the chosen code in `region_code`;
+    `fill_region_choices` fills them from what was picked so far, so they work without
+    JavaScript (static/js/regions.js fills them as the user picks). Templates render them
+    with the `region_picker` macro."""
+
+    province = SelectField(_l("Province"), validate_choice=False)
+    city = SelectField(_l("City"), validate_choice=False)
+    region_code = SelectField(_l("District or county"), validate_choice=False, validators=[
+        DataRequired(message=_l("Choose the province, city and district."))])
+
+
+def fill_region_choices(form, whole_areas: bool = False) -> None:
+    """Choices of a form's RegionFields; a `region_code` outside them is cleared, so that
+    DataRequired refuses it (only codes of the tree are accepted). `whole_areas`: the district
+    select also offers the whole city or, before a city is chosen, the whole province (a
+    course or a training institution may cover one; a trainee lives in a district)."""
+    from core import regions
+
+    code = form.region_code.data or ""
+    known = len(code) == 6 and regions.is_known(code)
+    province = form.province.data or (code[:2] + "0000" if known else "")
+    city = form.city.data or (code[:4] + "00" if known and not code.endswith("0000") else "")
+    if city[:2] != province[:2]:
+        city = ""
+    pick = [("", _("Choose…"))]
+    form.province.choices = choices(pick + regions.children())
+    cities = regions.children(province) if province else []
+    form.city.choices = choices(pick + cities)
+    districts = regions.children(city) if city else []
+    if city and not districts:  # cities without districts (e.g. Dongguan) are the region
+        districts = [(city, regions.name(city))]
+    elif whole_areas and city:
+        districts = [(city, _("Whole city: %(name)s", name=regions.name(city)))] + districts
+    elif whole_areas and province:
+        districts = [(province, _("Whole province: %(name)s", name=regions.name(province)))]
+    form.region_code.choices = choices(pick + districts)
+    form.province.data, form.city.data = province, city
+    if form.region_code.data not in {c for c, _n in districts}:
+        form.region_code.data = ""

@@ -1,6 +1,6 @@
 """Officer pages: curate platforms, institutions and occupations; import the menu."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from accounts.models import User
 from core.auth import OFFICER, role_required
 from core.errors import ServiceError
 from core.extensions import db
+from core.forms import fill_region_choices
 from courses import curation, providers
 from courses.forms import (
     AssignInstructorForm,
@@ -24,6 +25,13 @@ bp = Blueprint("curation", __name__, url_prefix="/menu-admin")
 FORMS = {"platform": PlatformForm, "institution": InstitutionForm, "occupation": OccupationForm}
 
 
+def _form(kind: str):
+    form = FORMS[kind](prefix=kind)
+    if "region_code" in form:  # an institution: district, whole city or whole province
+        fill_region_choices(form, whole_areas=True)
+    return form
+
+
 def _page(forms: dict | None = None, import_form=None, import_errors=None, status=200):
     forms = forms or {}
     instructors = db.session.scalars(select(User).where(User.role == "instructor")
@@ -35,7 +43,7 @@ def _page(forms: dict | None = None, import_form=None, import_errors=None, statu
         platforms=db.session.scalars(select(Platform).order_by(Platform.name)).all(),
         institutions=db.session.scalars(select(Institution).order_by(Institution.name)).all(),
         occupations=db.session.scalars(select(Occupation).order_by(Occupation.code)).all(),
-        forms={kind: forms.get(kind) or cls(prefix=kind) for kind, cls in FORMS.items()},
+        forms={kind: forms.get(kind) or _form(kind) for kind in FORMS},
         import_form=import_form or ImportForm(prefix="import"),
         import_errors=import_errors or [], assign_form=assign_form,
         members={(kind, pid): providers.instructors_of(kind, pid) for kind, pid in
@@ -55,10 +63,13 @@ def index():
 def save(kind: str):
     if kind not in FORMS:
         return _page(status=404)
-    form = FORMS[kind](prefix=kind)
+    form = _form(kind)
+    if "pick_region" in request.form:  # the no-JS "show cities/districts" button
+        return _page({kind: form})
     if not form.validate_on_submit():
         return _page({kind: form}, status=422)
-    row = {k: v for k, v in form.data.items() if k not in ("csrf_token",)}
+    # The province and city selects only lead to region_code.
+    row = {k: v for k, v in form.data.items() if k not in ("csrf_token", "province", "city")}
     if row.get("recommended_on"):
         row["recommended_on"] = row["recommended_on"].isoformat()
     try:

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from core.forms import choices
+from core.forms import RegionFields, choices
 from courses.models import CERTIFICATE_TYPES, LESSON_KINDS, LEVELS, MODES
 
 
@@ -36,7 +36,16 @@ class MenuSearchForm(FlaskForm):
         ("", _l("All courses")), ("1", _l("Subsidised only")), ("0", _l("Not subsidised"))]))
 
 
-class CourseForm(FlaskForm):
+class StaffRegionFields(RegionFields):
+    """Where a course or an institution is: a district, a whole city or a whole province."""
+
+    region_code = SelectField(_l("District, whole city or whole province"),
+                              validate_choice=False, validators=[DataRequired(message=_l(
+                                  "Choose the province, then a district, a whole city or "
+                                  "the whole province."))])
+
+
+class CourseForm(StaffRegionFields, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     # "institution:3" or "platform:1": only providers an officer assigned the instructor to.
     provider = SelectField(_l("Institution or platform"), validators=[Optional()])
@@ -45,8 +54,6 @@ class CourseForm(FlaskForm):
     mode = SelectField(_l("Mode"), choices=choices(MODES.items()))
     required_hours = IntegerField(_l("Required hours"),
                                   validators=[DataRequired(), NumberRange(min=1, max=2000)])
-    region_code = StringField(_l("Region code"), validators=[
-        DataRequired(), Regexp(r"^\d{6}$", message=_l("Six digits, e.g. 330100."))])
     subsidised = BooleanField(_l("Subsidised training"), default=True)
     fee_yuan = IntegerField(_l("Fee (yuan)"), default=0,
                             validators=[Optional(), NumberRange(min=0, max=100000)])
@@ -78,9 +85,8 @@ class PlatformForm(FlaskForm):
     recommended_on = DateField(_l("Recommended on"), validators=[Optional()])
 
 
-class InstitutionForm(FlaskForm):
+class InstitutionForm(StaffRegionFields, FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
-    region_code = StringField(_l("Region code"), validators=[DataRequired(), Regexp(r"^\d{6}$")])
     licence_number = StringField(_l("Licence number"),
                                  validators=[DataRequired(), Length(max=64)])
 

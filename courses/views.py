@@ -9,7 +9,7 @@ from core import regions
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
-from core.forms import choices, show_service_error
+from core.forms import choices, fill_region_choices, show_service_error
 from courses import lifecycle, providers, service
 from courses.forms import CourseForm, LessonForm, MenuSearchForm
 from courses.models import Lesson
@@ -157,7 +157,9 @@ def new_course():
     form = CourseForm()
     form.occupation_code.choices = occupation_choices()
     form.provider.choices = provider_choices(current_user)
-    if form.validate_on_submit():
+    fill_region_choices(form, whole_areas=True)
+    picking = "pick_region" in request.form  # the no-JS "show cities/districts" button
+    if not picking and form.validate_on_submit():
         try:
             course = service.create_course(current_user, _course_data(form))
         except ServiceError as error:
@@ -166,7 +168,7 @@ def new_course():
             flash(_("Draft course created. Add lessons, then publish it."), "success")
             return redirect(url_for("courses.edit_course", course_id=course.id))
     return render_template("courses/course_form.html", form=form, course=None), \
-        422 if form.is_submitted() else 200
+        422 if form.is_submitted() and not picking else 200
 
 
 @bp.route("/teach/courses/<int:course_id>", methods=["GET", "POST"])
@@ -187,7 +189,9 @@ def edit_course(course_id: int):
         form.provider.choices += choices([(f"{course.provider['kind']}:{course.provider['id']}",
                                            course.provider["name"])])
         form.fee_yuan.data = course.fee_fen // 100
-    if form.validate_on_submit():
+    fill_region_choices(form, whole_areas=True)
+    picking = "pick_region" in request.form
+    if not picking and form.validate_on_submit():
         try:
             service.update_course(current_user, course, _course_data(form))
         except ServiceError as error:
@@ -196,7 +200,8 @@ def edit_course(course_id: int):
             flash(_("Course saved."), "success")
             return redirect(url_for("courses.edit_course", course_id=course.id))
     return render_template("courses/course_form.html", form=form, course=course,
-                           lesson_form=LessonForm()), 422 if form.is_submitted() else 200
+                           lesson_form=LessonForm()), \
+        422 if form.is_submitted() and not picking else 200
 
 
 @bp.post("/teach/courses/<int:course_id>/publish")
