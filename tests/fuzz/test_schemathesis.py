@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -129,3 +130,16 @@ def _sections(out: str) -> str:
     starts = [out.find(title) for title in ("ERRORS", "FAILURES") if title in out]
     failures = out[min(starts):out.find("SUMMARY")] if starts else ""
     return failures[:12000] + "\n" + out[out.rfind("SUMMARY"):][-3000:]
+
+
+def test_a_long_query_string_is_answered_by_the_api(live_server):
+    """gunicorn.conf.py: a request line of 6 KB reaches the app, which answers in its JSON
+    (gunicorn's default limit of 4,094 bytes answered with its own HTML 414 page)."""
+    base, _log = live_server
+    url = f"{base}/api/v1/certificates/SB000/verify?s={'a' * 6000}"
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            status, kind = response.status, response.headers["Content-Type"]
+    except urllib.error.HTTPError as error:
+        status, kind = error.code, error.headers["Content-Type"]
+    assert status in (404, 422) and kind.startswith("application/json"), (status, kind)
