@@ -6,6 +6,8 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
+from core import regions
+
 
 def choices(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in 3.3)."""
@@ -44,22 +46,33 @@ class RegionFields:
         DataRequired(message=_l("Choose the province, city and district."))])
 
 
+class AnyLevelRegionFields(RegionFields):
+    """Where a course, an institution, an order or a target is: a district, a whole city or a
+    whole province (fill the choices with `whole_areas=True`)."""
+
+    region_code = SelectField(_l("District, whole city or whole province"),
+                              validate_choice=False, validators=[DataRequired(message=_l(
+                                  "Choose the province, then a district, a whole city or "
+                                  "the whole province."))])
+
+
 def fill_region_choices(form, whole_areas: bool = False) -> None:
     """Choices of a form's RegionFields; a `region_code` outside them is cleared, so that
     DataRequired refuses it (only codes of the tree are accepted). `whole_areas`: the district
     select also offers the whole city or, before a city is chosen, the whole province (a
     course or a training institution may cover one; a trainee lives in a district)."""
-    from core import regions
-
     code = form.region_code.data or ""
     known = len(code) == 6 and regions.is_known(code)
     province = form.province.data or (code[:2] + "0000" if known else "")
     city = form.city.data or (code[:4] + "00" if known and not code.endswith("0000") else "")
-    if city[:2] != province[:2]:
-        city = ""
     pick = [("", _("Choose…"))]
-    form.province.choices = choices(pick + regions.children())
+    provinces = regions.children()
+    if province not in dict(provinces):  # only codes of the tree lead anywhere
+        province = ""
+    form.province.choices = choices(pick + provinces)
     cities = regions.children(province) if province else []
+    if city not in dict(cities):  # also a city of another province
+        city = ""
     form.city.choices = choices(pick + cities)
     districts = regions.children(city) if city else []
     if city and not districts:  # cities without districts (e.g. Dongguan) are the region

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from core.forms import RegionFields, choices
+from core.forms import AnyLevelRegionFields, choices
 from courses.models import CERTIFICATE_TYPES, LESSON_KINDS, LEVELS, MODES
 
 
@@ -36,16 +36,7 @@ class MenuSearchForm(FlaskForm):
         ("", _l("All courses")), ("1", _l("Subsidised only")), ("0", _l("Not subsidised"))]))
 
 
-class StaffRegionFields(RegionFields):
-    """Where a course or an institution is: a district, a whole city or a whole province."""
-
-    region_code = SelectField(_l("District, whole city or whole province"),
-                              validate_choice=False, validators=[DataRequired(message=_l(
-                                  "Choose the province, then a district, a whole city or "
-                                  "the whole province."))])
-
-
-class CourseForm(StaffRegionFields, FlaskForm):
+class CourseForm(AnyLevelRegionFields, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     # "institution:3" or "platform:1": only providers an officer assigned the instructor to.
     provider = SelectField(_l("Institution or platform"), validators=[Optional()])
@@ -85,7 +76,7 @@ class PlatformForm(FlaskForm):
     recommended_on = DateField(_l("Recommended on"), validators=[Optional()])
 
 
-class InstitutionForm(StaffRegionFields, FlaskForm):
+class InstitutionForm(AnyLevelRegionFields, FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
     licence_number = StringField(_l("Licence number"),
                                  validators=[DataRequired(), Length(max=64)])

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from accounts.models import KEY_GROUPS
-from core.forms import choices
+from core.forms import AnyLevelRegionFields, choices
 from courses.models import LEVELS
 from reports.models import FOLLOW_UP_OUTCOMES
 
@@ -35,9 +35,8 @@ class ReportFilterForm(FlaskForm):
                             choices=choices([("", _l("All groups")), *KEY_GROUPS.items()]))
 
 
-class TargetForm(FlaskForm):
+class TargetForm(AnyLevelRegionFields, FlaskForm):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
-    region_code = StringField(_l("Region code"), validators=[DataRequired(), REGION])
     occupation_code = SelectField(_l("Occupation"), validators=[Optional()])
     key_group = SelectField(_l("Key group"), validators=[Optional()],
                             choices=choices([("", _l("All groups")), *KEY_GROUPS.items()]))
@@ -70,12 +69,11 @@ class FollowUpNoteForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class OrderForm(FlaskForm):
+class OrderForm(AnyLevelRegionFields, FlaskForm):
     occupation_code = SelectField(_l("Occupation"), validators=[DataRequired()])
     level = SelectField(_l("Level"), coerce=int, choices=choices(LEVELS.items()))
     workers = IntegerField(_l("Workers needed"),
                            validators=[DataRequired(), NumberRange(min=1, max=10000)])
-    region_code = StringField(_l("Region code"), validators=[DataRequired(), REGION])
     wage = StringField(_l("Monthly wage offered (yuan)"), validators=[
         DataRequired(), Regexp(r"^\d{1,6}(\.\d{1,2})?$", message=_l("Enter an amount in yuan."))])
     starts_on = DateField(_l("Start date"), validators=[DataRequired()])

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
 from certificates.models import Certificate
-from core import audit
+from core import audit, regions
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import local_today, now_utc
@@ -40,6 +40,8 @@ def place_order(enterprise: User, data: OrderData) -> DemandOrder:
         errors["occupation_code"] = [_("Unknown occupation code.")]
     elif data.level not in occupation.level_list:
         errors["level"] = [_("This occupation has no level %(level)s.", level=data.level)]
+    if not (len(data.region_code or "") == 6 and regions.is_known(data.region_code)):
+        errors["region_code"] = [_("Choose a region of the administrative division list.")]
     if not 1 <= data.workers <= 10000:
         errors["workers"] = [_("Order between 1 and 10,000 workers.")]
     if not 0 <= data.wage_fen <= MAX_WAGE_FEN:

@@ -8,7 +8,7 @@ from sqlalchemy import exists, func, or_, select
 
 from accounts import scope
 from accounts.models import User
-from core import audit
+from core import audit, regions
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.timeutil import local_today, now_utc
@@ -91,6 +91,9 @@ def set_target(actor, year: int, region_code: str, figures: dict, occupation_cod
     if actor.role == "officer" and not within_any(region_code, officer_region(actor)):
         raise Forbidden(_("You may only set targets for your own region."),
                         code="region_forbidden")
+    if not (len(region_code or "") == 6 and regions.is_known(region_code)):
+        message = _("Choose a region of the administrative division list.")
+        raise Invalid(message, fields={"region_code": [message]})
     if occupation_code and db.session.scalar(
             select(Occupation.id).where(Occupation.code == occupation_code)) is None:
         raise Invalid(_("Unknown occupation code."),

@@ -53,6 +53,9 @@ def test_a_region_outside_the_chosen_city_or_unknown_is_refused(client, instruct
     token = csrf_token(client, "/teach/courses/new")
     for region in ({"province": "330000", "city": "330400", "region_code": "330106"},  # Hangzhou
                    {"province": "330000", "region_code": "430121"},  # Changsha
+                   {"province": "330000", "city": "33abc", "region_code": "33abc"},
+                   {"province": "33", "city": "3304", "region_code": "3304"},
+                   {"province": "430000", "city": "330400", "region_code": "330400"},
                    {"region_code": "999999"}, {"region_code": "33048"}, {}):
         response = client.post("/teach/courses/new", data={
             "csrf_token": token, **_course_form(school, **region)})
@@ -111,3 +114,18 @@ def test_officer_picks_an_institution_region(client, officer):
         "institution-region_code": "430121", "institution-licence_number": "4301212026017"})
     assert saved.status_code == 302
     assert db.session.scalar(select(Institution.region_code)) == "430121"
+
+
+def test_the_api_refuses_a_code_outside_the_division_list(client, instructor):
+    """Six digits and a real province prefix are not enough: 339999 names no region."""
+    school = _ready(instructor)
+    headers = factories.api_headers(client, instructor)
+    body = {"title": "直播销售员五级", "occupation_code": "4-01-02-07", "level": 5,
+            "mode": "online", "required_hours": 64, "subsidised": True,
+            "provider": {"kind": "institution", "id": school.id}}
+    refused = client.post("/api/v1/courses", headers=headers,
+                          json={**body, "region_code": "339999"})
+    assert refused.status_code == 422 and "region_code" in refused.get_json()["error"]["fields"]
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 0
+    made = client.post("/api/v1/courses", headers=headers, json={**body, "region_code": "330400"})
+    assert made.status_code == 201
