@@ -1,7 +1,7 @@
 """API plumbing: blueprints under /api/v1, list pagination, common schemas."""
 
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, pre_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from webargs.flaskparser import FlaskParser
 
 from core.extensions import db
@@ -56,15 +56,39 @@ def _bound_integers(field) -> None:
         _bound_integers(field.value_field)
 
 
+def _fractional(value) -> bool:
+    return isinstance(value, float) and not value.is_integer()  # also inf and NaN
+
+
 class StrictSchema(Schema):
-    """Unknown fields are an error, not silently dropped; integers fit the database's columns
-    (the range is in the OpenAPI document too)."""
+    """Unknown fields are an error, not silently dropped; integers are whole numbers that fit
+    the database's columns (the range is in the OpenAPI document too)."""
 
     class Meta:
         unknown = RAISE
 
     def on_bind_field(self, field_name, field_obj):
         _bound_integers(field_obj)
+
+    @pre_load
+    def whole_numbers(self, data, **kwargs):
+        """marshmallow's Integer truncates a JSON number: 2.7 workers became 2 and an exam id
+        of -4.9e-160 became 0 (an API fuzzer's find). A number with a fraction is refused;
+        2.0 is the integer 2 (JSON Schema agrees), and strings are the field's own business."""
+        if not isinstance(data, dict):
+            return data
+        errors = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            value = data.get(key)
+            if isinstance(field, fields.Integer) and _fractional(value):
+                errors[key] = field.make_error("invalid").messages
+            elif (isinstance(field, fields.List) and isinstance(field.inner, fields.Integer)
+                  and isinstance(value, list) and any(_fractional(v) for v in value)):
+                errors[key] = field.inner.make_error("invalid").messages
+        if errors:
+            raise ValidationError(errors)
+        return data
 
 
 class QueryArgs(StrictSchema):
