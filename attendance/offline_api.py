@@ -30,7 +30,6 @@ def offline_payload(session: OfflineSession) -> dict:
                                    _external=True)}
 
 
-
 # --- offline classes ------------------------------------------------------------------------
 
 @blp.route("/courses/<int:course_id>/offline-sessions", methods=["POST"])

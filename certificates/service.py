@@ -1,4 +1,6 @@
-"""Issuing, rendering, revoking and reissuing certificates (plain functions, no request)."""
+"""Issuing, revoking and reissuing certificates, their status and who may download them
+(plain functions, no request); the certificate as a document (PDF values, stored files) is
+in `documents`."""
 
 from datetime import datetime
 
