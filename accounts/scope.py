@@ -102,7 +102,7 @@ def set_regions(actor, officer: User, codes) -> tuple[str, ...]:
         code = regions.normalise(str(raw).strip())
         if not code:
             continue
-        if not (code.isdigit() and len(code) == 6 and regions.is_known(code)):
+        if not regions.is_code(code):
             raise Invalid(_("Unknown region code %(code)s.", code=raw),
                           fields={"regions": [_("Unknown region code %(code)s.", code=raw)]})
         wanted.append(code)

@@ -105,7 +105,7 @@ def check_registration(data: Registration) -> dict[str, list[str]]:
     unknown = sorted(set(data.key_groups) - set(KEY_GROUPS))
     if unknown:
         errors["key_groups"] = [_("Unknown key group: %(groups)s.", groups=", ".join(unknown))]
-    if not idcard.valid_region(data.region_code) or not regions.is_known(data.region_code):
+    if not regions.is_code(data.region_code):
         errors["region_code"] = [_("Choose your province, city and district.")]
     problems = password_errors(data.password, data.name, data.phone, data.email)
     if problems:

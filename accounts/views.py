@@ -31,7 +31,7 @@ from core.api import paginate
 from core.auth import ADMIN, OFFICER, STAFF_ROLES, role_required
 from core.errors import ServiceError
 from core.extensions import db, limiter
-from core.forms import choices, fill_region_choices, show_service_error
+from core.forms import choices, fill_region_choices, picking_region, show_service_error
 from core.views import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -83,7 +83,7 @@ def logout():
 def register():
     form = RegistrationForm()
     fill_region_choices(form)
-    picking = "pick_region" in request.form  # the no-JS "show cities/districts" button
+    picking = picking_region()
     if not picking and form.validate_on_submit():
         data = service.Registration(
             email=form.email.data or None, password=form.password.data, name=form.name.data,

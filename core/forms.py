@@ -1,5 +1,6 @@
 """Form helpers shared by features."""
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -56,13 +57,19 @@ class AnyLevelRegionFields(RegionFields):
                                   "the whole province."))])
 
 
+def picking_region() -> bool:
+    """The `region_picker` macro's no-JS button ("show cities and districts") was pressed:
+    the form comes back with the next level's choices and nothing is saved."""
+    return "pick_region" in request.form
+
+
 def fill_region_choices(form, whole_areas: bool = False) -> None:
     """Choices of a form's RegionFields; a `region_code` outside them is cleared, so that
     DataRequired refuses it (only codes of the tree are accepted). `whole_areas`: the district
     select also offers the whole city or, before a city is chosen, the whole province (a
     course or a training institution may cover one; a trainee lives in a district)."""
     code = form.region_code.data or ""
-    known = len(code) == 6 and regions.is_known(code)
+    known = regions.is_code(code)
     province = form.province.data or (code[:2] + "0000" if known else "")
     city = form.city.data or (code[:4] + "00" if known and not code.endswith("0000") else "")
     pick = [("", _("Choose…"))]

@@ -41,6 +41,11 @@ def is_known(code: str) -> bool:
     return normalise(code) in _names()
 
 
+def is_code(code: str | None) -> bool:
+    """A full six-digit code of the list (a district, a city or a province), not a prefix."""
+    return len(code or "") == 6 and code in _names()
+
+
 def name(code: str) -> str:
     """The region's own name (平湖市); an unknown code is returned as it is."""
     return _names().get(normalise(code), code or "")

@@ -10,7 +10,6 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from accounts.idcard import valid_region
 from core import audit, regions
 from core.errors import Invalid
 from core.extensions import db
@@ -67,7 +66,7 @@ def save_platform(actor, row: dict) -> Platform:
 def save_institution(actor, row: dict) -> Institution:
     name = _text(row, "name", 160, required=True)
     region = _text(row, "region_code", 6, required=True)
-    if not (valid_region(region) and regions.is_known(region)):
+    if not regions.is_code(region):
         raise ValueError(_("region_code must be a 6-digit administrative division code"))
     licence = _text(row, "licence_number", 64, required=True)
     institution = db.session.scalar(

@@ -1,6 +1,6 @@
 """Officer pages: curate platforms, institutions and occupations; import the menu."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,7 +9,7 @@ from accounts.models import User
 from core.auth import OFFICER, role_required
 from core.errors import ServiceError
 from core.extensions import db
-from core.forms import fill_region_choices
+from core.forms import fill_region_choices, picking_region
 from courses import curation, providers
 from courses.forms import (
     AssignInstructorForm,
@@ -64,7 +64,7 @@ def save(kind: str):
     if kind not in FORMS:
         return _page(status=404)
     form = _form(kind)
-    if "pick_region" in request.form:  # the no-JS "show cities/districts" button
+    if picking_region():
         return _page({kind: form})
     if not form.validate_on_submit():
         return _page({kind: form}, status=422)

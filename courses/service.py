@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from accounts.idcard import valid_region
 from core import audit, regions
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.extensions import db
@@ -85,8 +84,7 @@ def _course_values(data: dict, current: Course | None = None) -> dict:
         errors["mode"] = [_("Unknown mode.")]
     if "certificate_type" in data and data["certificate_type"] not in CERTIFICATE_TYPES:
         errors["certificate_type"] = [_("Unknown certificate type.")]
-    if "region_code" in data and not (valid_region(data["region_code"])
-                                      and regions.is_known(data["region_code"])):
+    if "region_code" in data and not regions.is_code(data["region_code"]):
         errors["region_code"] = [_("Region code must be a 6-digit administrative division code.")]
     if "platform_id" in data and data["platform_id"] is not None \
             and db.session.get(Platform, data["platform_id"]) is None:

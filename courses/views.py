@@ -9,7 +9,7 @@ from core import regions
 from core.auth import INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
-from core.forms import choices, fill_region_choices, show_service_error
+from core.forms import choices, fill_region_choices, picking_region, show_service_error
 from courses import lifecycle, providers, service
 from courses.forms import CourseForm, LessonForm, MenuSearchForm
 from courses.models import Lesson
@@ -158,7 +158,7 @@ def new_course():
     form.occupation_code.choices = occupation_choices()
     form.provider.choices = provider_choices(current_user)
     fill_region_choices(form, whole_areas=True)
-    picking = "pick_region" in request.form  # the no-JS "show cities/districts" button
+    picking = picking_region()
     if not picking and form.validate_on_submit():
         try:
             course = service.create_course(current_user, _course_data(form))
@@ -190,7 +190,7 @@ def edit_course(course_id: int):
                                            course.provider["name"])])
         form.fee_yuan.data = course.fee_fen // 100
     fill_region_choices(form, whole_areas=True)
-    picking = "pick_region" in request.form
+    picking = picking_region()
     if not picking and form.validate_on_submit():
         try:
             service.update_course(current_user, course, _course_data(form))

@@ -40,7 +40,7 @@ def place_order(enterprise: User, data: OrderData) -> DemandOrder:
         errors["occupation_code"] = [_("Unknown occupation code.")]
     elif data.level not in occupation.level_list:
         errors["level"] = [_("This occupation has no level %(level)s.", level=data.level)]
-    if not (len(data.region_code or "") == 6 and regions.is_known(data.region_code)):
+    if not regions.is_code(data.region_code):
         errors["region_code"] = [_("Choose a region of the administrative division list.")]
     if not 1 <= data.workers <= 10000:
         errors["workers"] = [_("Order between 1 and 10,000 workers.")]

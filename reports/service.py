@@ -91,7 +91,7 @@ def set_target(actor, year: int, region_code: str, figures: dict, occupation_cod
     if actor.role == "officer" and not within_any(region_code, officer_region(actor)):
         raise Forbidden(_("You may only set targets for your own region."),
                         code="region_forbidden")
-    if not (len(region_code or "") == 6 and regions.is_known(region_code)):
+    if not regions.is_code(region_code):
         message = _("Choose a region of the administrative division list.")
         raise Invalid(message, fields={"region_code": [message]})
     if occupation_code and db.session.scalar(

@@ -12,7 +12,7 @@ from core.auth import OFFICER, role_required
 from core.csvexport import csv_response, csv_text
 from core.errors import ServiceError
 from core.extensions import db
-from core.forms import fill_region_choices
+from core.forms import fill_region_choices, picking_region
 from core.timeutil import local_today
 from courses import service as courses_service
 from reports import figures, payloads, service
@@ -135,7 +135,7 @@ def targets():
         form.year.data = year
         form.region_code.data = service.effective_region(current_user, None)
     fill_region_choices(form, whole_areas=True)
-    picking = "pick_region" in request.form  # the no-JS "show cities/districts" button
+    picking = picking_region()
     if not picking and form.validate_on_submit():
         values = {k: getattr(form, k).data for k in FIGURES}
         try:

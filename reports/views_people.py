@@ -9,7 +9,7 @@ from core.api import paginate
 from core.auth import ENTERPRISE, INSTRUCTOR, OFFICER, TRAINEE, role_required
 from core.errors import ServiceError
 from core.extensions import db
-from core.forms import fill_region_choices, show_service_error
+from core.forms import fill_region_choices, picking_region, show_service_error
 from core.money import yuan_to_fen
 from core.views import safe_next
 from courses.models import Course, Enrolment, Institution
@@ -103,7 +103,7 @@ def decide_employment(record_id: int, decision: str):
 @role_required(ENTERPRISE, OFFICER, INSTRUCTOR)
 def orders_page():
     form = OrderForm() if current_user.role == ENTERPRISE else None
-    picking = "pick_region" in request.form  # the no-JS "show cities/districts" button
+    picking = picking_region()
     if form is not None:
         form.occupation_code.choices = occupation_choices(_("Choose an occupation"))
         fill_region_choices(form, whole_areas=True)

@@ -17,3 +17,9 @@ def test_names_and_tree():
 def test_scope_by_prefix():
     assert regions.within("330482", "330400") and regions.within("330482", "33")
     assert not regions.within("431002", "330000")
+
+
+def test_a_full_code_of_the_list():
+    assert all(regions.is_code(c) for c in ("330482", "330400", "330000"))
+    assert not any(regions.is_code(c) for c in ("33", "3304", "339999", "990482", "33048a", "",
+                                                None))
