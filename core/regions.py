@@ -82,3 +82,17 @@ def children(parent: str | None = None) -> list[tuple[str, str]]:
 def within(code: str, scope: str) -> bool:
     """Whether region `code` lies inside `scope` (a province, city or district code/prefix)."""
     return (code or "").startswith(prefix(scope))
+
+
+def overlaps(code: str, scopes) -> bool:
+    """Does region `code` share ground with one of `scopes` (inside one, or holding one)?
+    A picker limited to an officer's regions offers such a province or city to go through.
+    No scopes means every region."""
+    own = prefix(code)
+    return not scopes or any(own.startswith(prefix(s)) or prefix(s).startswith(own)
+                             for s in scopes)
+
+
+def covered(code: str, scopes) -> bool:
+    """Is region `code` wholly inside one of `scopes`? No scopes means every region."""
+    return not scopes or any(within(code, s) for s in scopes)

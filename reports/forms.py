@@ -14,14 +14,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from accounts.models import KEY_GROUPS
-from core.forms import AnyLevelRegionFields, choices
+from core.forms import AnyLevelRegionFields, RegionFilterFields, choices
 from courses.models import LEVELS
 from reports.models import FOLLOW_UP_OUTCOMES
 
-REGION = Regexp(r"^\d{6}$", message=_l("Region code must be 6 digits."))
 
-
-class ReportFilterForm(FlaskForm):
+class ReportFilterForm(RegionFilterFields, FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -29,7 +27,6 @@ class ReportFilterForm(FlaskForm):
     quarter = SelectField(_l("Period"), validators=[Optional()], choices=choices([
         ("", _l("Whole year")), ("1", _l("Q1")), ("2", _l("Q2")), ("3", _l("Q3")),
         ("4", _l("Q4"))]))
-    region = StringField(_l("Region code"), validators=[Optional(), REGION])
     occupation = SelectField(_l("Occupation"), validators=[Optional()])
     key_group = SelectField(_l("Key group"), validators=[Optional()],
                             choices=choices([("", _l("All groups")), *KEY_GROUPS.items()]))

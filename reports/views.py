@@ -12,7 +12,7 @@ from core.auth import OFFICER, role_required
 from core.csvexport import csv_response, csv_text
 from core.errors import ServiceError
 from core.extensions import db
-from core.forms import fill_region_choices, picking_region
+from core.forms import fill_region_choices, fill_region_filter, picking_region
 from core.timeutil import local_today
 from courses import service as courses_service
 from reports import figures, payloads, service
@@ -31,14 +31,18 @@ def _filter_from_request():
     form.occupation.choices = occupation_choices(_("All occupations"))
     if not form.year.data:
         form.year.data = local_today().year
+    within = scope.regions_of(current_user)
+    region = fill_region_filter(form, within)
     if request.args and not form.validate():
         return form, None, None
     args = {"year": form.year.data, "quarter": int(form.quarter.data) if form.quarter.data
-            else None, "region": form.region.data or None,
+            else None, "region": region or None,
             "occupation": form.occupation.data or None, "key_group": form.key_group.data or None}
     f, year = payloads.report_filter(current_user, args)
-    if f.region and not form.region.data:
+    if f.region and f.region != region:  # the officer's own region stood in: show it picked
+        form.province.data = form.city.data = None
         form.region.data = f.region
+        fill_region_filter(form, within)
     return form, f, year
 
 
@@ -47,7 +51,8 @@ def _filter_from_request():
 def index():
     form, f, year = _filter_from_request()
     if f is None:
-        return render_template("reports/index.html", form=form, summary=None), 422
+        return render_template("reports/index.html", form=form, summary=None,
+                               within=scope.regions_of(current_user)), 422
     summary = payloads.summary(f, year)
     tables = {dim: figures.breakdown(f, dim, 20) for dim in DIMENSION_NAMES if dim != "course"}
     courses = figures.course_table(f, 20)
@@ -73,6 +78,7 @@ def index():
         months=months, employment=employment,
         chart_json=json.dumps(chart, ensure_ascii=False), figures=FIGURES,
         figure_titles=FIGURE_TITLES, dimension_names=DIMENSION_NAMES, query=query,
+        within=scope.regions_of(current_user),
         region_scope=scope.names_text(current_user) if scope.is_limited(current_user)
         else None)
 
@@ -134,7 +140,7 @@ def targets():
     if request.method == "GET":
         form.year.data = year
         form.region_code.data = service.effective_region(current_user, None)
-    fill_region_choices(form, whole_areas=True)
+    fill_region_choices(form, whole_areas=True, within=service.officer_region(current_user))
     picking = picking_region()
     if not picking and form.validate_on_submit():
         values = {k: getattr(form, k).data for k in FIGURES}
@@ -148,7 +154,8 @@ def targets():
             return redirect(url_for("reports.targets", year=form.year.data))
     rows = service.list_targets(year, service.officer_region(current_user))
     return render_template("reports/targets.html", form=form, rows=rows, year=year,
-                           figures=FIGURES, figure_titles=FIGURE_TITLES)
+                           figures=FIGURES, figure_titles=FIGURE_TITLES,
+                           within=service.officer_region(current_user))
 
 
 @bp.post("/reports/targets/<int:target_id>/delete")

@@ -7,10 +7,10 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from accounts.models import KEY_GROUPS
-from core.forms import choices
+from core.forms import RegionFilterFields, choices
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(RegionFilterFields, FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
@@ -18,7 +18,6 @@ class QueueFilterForm(FlaskForm):
         ("pending", _l("Pending review")), ("approved", _l("Approved")),
         ("in_batch", _l("Approved, in a payment batch")), ("rejected", _l("Rejected")),
         ("ineligible", _l("Not eligible")), ("paid", _l("Paid")), ("", _l("All"))]))
-    region = StringField(_l("Region code"), validators=[Optional(), Regexp(r"^\d{2,6}$")])
     occupation = SelectField(_l("Occupation"), validators=[Optional()])
     key_group = SelectField(_l("Key group"), validators=[Optional()],
                             choices=choices([("", _l("Any group"))] + list(KEY_GROUPS.items())))

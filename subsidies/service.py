@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts import scope
 from accounts.models import KeyGroupDeclaration, User
+from core import regions
 from core.audit import record
 from core.errors import Conflict, Invalid, NotFound, recoverable
 from core.extensions import db
@@ -337,8 +338,8 @@ def claims_query(status: str | None = None, region: str | None = None,
               "rejected": ["rejected", "ineligible"], "paid": ["paid"]}
     if status:
         stmt = stmt.where(SubsidyClaim.status.in_(states.get(status, [status])))
-    if region:
-        stmt = stmt.where(SubsidyClaim.region_code.startswith(region))
+    if region:  # a code of any level (330000 is the province) or a prefix (33)
+        stmt = stmt.where(SubsidyClaim.region_code.startswith(regions.prefix(region)))
     if occupation:
         stmt = stmt.where(SubsidyClaim.occupation_id.in_(
             select(Occupation.id).where(Occupation.code == occupation)))

@@ -22,6 +22,7 @@ from core.audit import record_refusal
 from core.auth import ADMIN, OFFICER, TRAINEE, role_required
 from core.errors import NotFound, ServiceError
 from core.extensions import db
+from core.forms import fill_region_filter
 from core.views import safe_next
 from courses import service as courses_service
 from courses.models import Enrolment
@@ -49,9 +50,10 @@ def queue():
     form.occupation.choices = courses_service.occupation_choices(_("Any occupation"))
     if "status" not in request.args:
         form.status.data = "pending"
+    region = fill_region_filter(form, scope.regions_of(current_user))
     filters = {}
     if form.validate():
-        filters = {"status": form.status.data or None, "region": form.region.data or None,
+        filters = {"status": form.status.data or None, "region": region or None,
                    "occupation": form.occupation.data or None,
                    "key_group": form.key_group.data or None, "overdue": bool(form.overdue.data)}
     page = request.args.get("page", 1, type=int)
@@ -60,6 +62,7 @@ def queue():
     return render_template("subsidies/queue.html", form=form, result=result,
                            counts=service.queue_counts(current_user),
                            bulk_form=BulkApproveForm(), scope_names=scope.names(current_user),
+                           within=scope.regions_of(current_user),
                            is_overdue=service.is_overdue, failed=messages.failed,
                            filter_args={k: v for k, v in request.args.items() if k != "page"})
 

@@ -48,3 +48,34 @@ def test_instructor_picks_a_whole_city_for_a_course(live_server, page, instructo
     course = db.session.scalar(select(Course).where(Course.title == "助农直播"))
     assert course.region_code == "330400"
     assert errors == []
+
+
+def _log_in(page, live_server, user):
+    page.goto(live_server + "/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", factories.PASSWORD)
+    page.click("form button[type=submit]")
+
+
+def test_a_limited_officer_filters_claims_within_their_regions(live_server, page):
+    from accounts import scope
+
+    officer = factories.make_user("officer", email="jx@bureau.example.cn")
+    scope.set_regions(None, officer, ["330400", "430100"])
+    db.session.commit()
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    _log_in(page, live_server, officer)
+    page.goto(live_server + "/subsidies/")
+    province = page.locator("select[name=province]")
+    expect(province.locator("option")).to_have_text(["您的全部地区", "浙江省", "湖南省"])
+    page.select_option("select[name=province]", "330000")
+    city = page.locator("select[name=city]")
+    expect(city.locator("option")).to_have_text(["全部城市", "嘉兴市"])  # not 杭州市 and the rest
+    page.select_option("select[name=city]", "330400")
+    expect(page.locator("select[name=region] option[value='330482']")).to_have_text("平湖市")
+    page.select_option("select[name=region]", "330482")
+    page.locator("form.filters button[type=submit]").click()
+    expect(page.locator("select[name=region]")).to_have_value("330482")
+    assert "region=330482" in page.url
+    assert errors == []

@@ -30,7 +30,11 @@ def test_officer_reports_charts_and_filter(live_server, page, artifacts_dir, ins
         .map(c => c.width > 0 && c.toDataURL() !== document.createElement('canvas').toDataURL())""")
     assert drawn == [True, True, True]
     page.screenshot(path=str(artifacts_dir / "reports-charts.png"), full_page=True)
-    page.fill("#region", "430121")
+    page.select_option("#province", "430000")  # the picker fills city and district
+    page.wait_for_selector("#city option[value='430100']", state="attached")
+    page.select_option("#city", "430100")
+    page.wait_for_selector("#region option[value='430121']", state="attached")
+    page.select_option("#region", "430121")
     page.click("#report-filters button[type=submit]")
     page.wait_for_selector("#report-charts[data-rendered=true]")
     assert page.locator('[data-figure="trained"] .figure').inner_text() == "2"
