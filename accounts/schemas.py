@@ -1,5 +1,6 @@
 """JSON shapes of the accounts API."""
 
+from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from accounts.models import KEY_GROUPS
@@ -16,7 +17,7 @@ class TokenRequestSchema(StrictSchema):
     @validates_schema
     def one_login(self, data, **_kwargs):
         if not (data.get("login") or data.get("email")):
-            raise ValidationError("Send login (email, phone or ID number).", "login")
+            raise ValidationError(_("Send login (email, phone or ID number)."), "login")
 
 
 class UserBriefSchema(StrictSchema):

@@ -93,7 +93,9 @@ def is_api_request() -> bool:
 
 def json_error(status: int, code: str, message: str, fields: dict | None = None,
                extra: dict | None = None):
-    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    from core.field_messages import translate_all
+
+    body = {"error": {"code": code, "message": message, "fields": translate_all(fields or {})}}
     if extra:
         body["error"].update(extra)
     return jsonify(body), status

@@ -1,11 +1,12 @@
 """JSON shapes of the menu and course API."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from core.api import PageArgs, StrictSchema, page_of
 from courses.models import CERTIFICATE_TYPES, LESSON_KINDS, MODES
 
-REGION = validate.Regexp(r"^\d{6}$", error="Region code must be 6 digits.")
+REGION = validate.Regexp(r"^\d{6}$", error=_l("Region code must be 6 digits."))
 
 
 class MenuArgs(PageArgs):

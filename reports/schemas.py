@@ -1,13 +1,14 @@
 """JSON shapes of the reports, employment and demand-order API."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from accounts.models import KEY_GROUPS
 from core.api import PageArgs, StrictSchema, page_of
 from reports.models import DIMENSION_NAMES, FOLLOW_UP_OUTCOMES
 
-REGION = validate.Regexp(r"^\d{6}$", error="Region code must be 6 digits.")
-OCCUPATION = validate.Regexp(r"^\d-\d{2}-\d{2}-\d{2}$", error="Use a code like 4-01-02-07.")
+REGION = validate.Regexp(r"^\d{6}$", error=_l("Region code must be 6 digits."))
+OCCUPATION = validate.Regexp(r"^\d-\d{2}-\d{2}-\d{2}$", error=_l("Use a code like 4-01-02-07."))
 WAGE = validate.Range(min=0, max=10_000_000)
 
 
