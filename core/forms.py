@@ -122,18 +122,19 @@ class RegionFilterFields:
     region = SelectField(_l("District or county"), validate_choice=False)
 
 
-def fill_region_filter(form, within=()) -> str:
+def fill_region_filter(form, within=(), everywhere: str | None = None) -> str:
     """Fills a RegionFilterFields form's choices from what was picked (a `region` of any
     level, as a link may carry, shows at its level) and returns the region to filter by:
     the district, else the city, else the province, else "". With `within` (an officer's
-    scope), a province or city that only reaches into it is never the filter itself."""
+    scope), a province or city that only reaches into it is never the filter itself.
+    `everywhere`: the label of choosing no province (default: all regions)."""
     form.region.data = regions.normalise(form.region.data or "")  # a prefix: `33` → 330000
     province, city, (provinces, cities, districts) = _region_tree(
         form.province.data, form.city.data, form.region.data, within)
     if city and not districts and not regions.children(city):
         districts = [(city, regions.name(city))]
-    form.province.choices = choices([("", _("All your regions") if within
-                                      else _("All regions"))] + provinces)
+    everywhere = everywhere or (_("All your regions") if within else _("All regions"))
+    form.province.choices = choices([("", everywhere)] + provinces)
     form.city.choices = choices([("", _("All cities"))] + cities)
     form.region.choices = choices([("", _("All districts"))] + districts)
     form.province.data, form.city.data = province, city

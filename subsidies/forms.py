@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional
 
 from accounts.models import KEY_GROUPS
 from core.forms import RegionFilterFields, choices
@@ -47,10 +47,10 @@ class ConfirmForm(FlaskForm):
     pass
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(RegionFilterFields, FlaskForm):
+    """The region is picked (core.forms.fill_region_filter): nothing picked is national."""
+
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    region_prefix = StringField(_l("Region prefix (empty for national)"),
-                                validators=[Optional(), Regexp(r"^(\d{2}|\d{4}|\d{6})$")])
     effective_from = DateField(_l("Effective from"), validators=[DataRequired()])
     effective_to = DateField(_l("Effective to"), validators=[Optional()])
     settings = TextAreaField(_l("Settings (JSON)"), validators=[DataRequired()])

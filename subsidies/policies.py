@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from accounts import scope
 from core.audit import record
 from core.errors import Invalid, NotFound
 from core.extensions import db
@@ -69,9 +70,13 @@ def _check(data: dict) -> None:
 
 
 def create_policy(actor, data: dict) -> SubsidyPolicy:
-    """Add a policy as the next version for its region prefix (earlier versions stay)."""
+    """Add a policy as the next version for its region prefix (earlier versions stay). An
+    officer limited to regions sets the money rules of those regions only: a national policy
+    or one for a wider or other region is 403 `region_forbidden` (it would decide claims of
+    trainees they may not see)."""
     _check(data)
     prefix = data.get("region_prefix") or ""
+    scope.require(actor, prefix)
     latest = db.session.scalar(select(func.max(SubsidyPolicy.version)).where(
         SubsidyPolicy.region_prefix == prefix)) or 0
     policy = SubsidyPolicy(name=data["name"].strip(), region_prefix=prefix, version=latest + 1,

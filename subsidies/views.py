@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from accounts import scope
 from accounts.models import KEY_GROUPS, KeyGroupDeclaration, User
+from core import regions
 from core.api import paginate
 from core.audit import record_refusal
 from core.auth import ADMIN, OFFICER, TRAINEE, role_required
@@ -260,11 +261,13 @@ def policy_list():
         form.settings.data = json.dumps(base[0].settings if base else
                                         policies.default_settings(), ensure_ascii=False,
                                         indent=2)
+    within = scope.regions_of(current_user)
+    region = fill_region_filter(form, within, everywhere=_("National (every region)"))
     if request.method == "POST" and form.validate_on_submit():
         try:
             settings = json.loads(form.settings.data)
             policy = policies.create_policy(current_user, {
-                "name": form.name.data, "region_prefix": form.region_prefix.data or "",
+                "name": form.name.data, "region_prefix": regions.prefix(region),
                 "effective_from": form.effective_from.data,
                 "effective_to": form.effective_to.data, "settings": settings})
         except json.JSONDecodeError as error:
@@ -272,14 +275,16 @@ def policy_list():
             status = 422
         except ServiceError as error:
             _form_errors(form, error, form.settings)
-            status = 422
+            if not error.fields:  # a region outside the officer's: said beside the picker
+                form.province.errors = [error.message]
+            status = error.status
         else:
             flash(_("Policy version %(v)d saved.", v=policy.version), "success")
             return redirect(url_for("subsidies.policy_list"))
     elif request.method == "POST":
         status = 422
     return render_template("subsidies/policies.html", policies=policies.list_policies(),
-                           form=form, import_form=import_form), status
+                           form=form, import_form=import_form, within=within), status
 
 
 @bp.get("/subsidies/policies/<int:policy_id>.json")

@@ -123,21 +123,23 @@ def test_policy_page_saves_a_new_version_and_rejects_bad_json(app, officer, poli
     client = officer_client(app, officer)
     token = factories.csrf_token(client, "/subsidies/policies")
     bad = client.post("/subsidies/policies", data={
-        "csrf_token": token, "name": "浙江", "region_prefix": "33",
+        "csrf_token": token, "name": "浙江", "province": "330000",
         "effective_from": "2026-01-01", "settings": "{not json"})
     assert bad.status_code == 422
     wrong = client.post("/subsidies/policies", data={
-        "csrf_token": token, "name": "浙江", "region_prefix": "33",
+        "csrf_token": token, "name": "浙江", "province": "330000",
         "effective_from": "2026-01-01", "settings": '{"yearly_cap": -1}'})
     assert wrong.status_code == 422
     assert db.session.scalar(db.select(db.func.count()).select_from(SubsidyPolicy)) == 1
     export = client.get(f"/subsidies/policies/{policy.id}.json").get_data(as_text=True)
     ok = client.post("/subsidies/policies", data={
-        "csrf_token": token, "name": "浙江", "region_prefix": "33",
+        "csrf_token": token, "name": "浙江", "province": "330000",
         "effective_from": "2026-01-01",
         "settings": export.split('"settings": ', 1)[1].rsplit("}", 1)[0]})
     assert ok.status_code == 302
     assert db.session.scalar(db.select(db.func.count()).select_from(SubsidyPolicy)) == 2
+    assert db.session.scalar(db.select(SubsidyPolicy.region_prefix).order_by(
+        SubsidyPolicy.id.desc()).limit(1)) == "33"  # the province picked, as a prefix
 
 
 @pytest.mark.parametrize("role,url,status", [
