@@ -115,9 +115,8 @@ def list_certificates(args):
 @blp.response(200, IssuingPageSchema)
 def issuing(args):
     """Officers: passed results whose certificate is still being issued, with the error."""
-    stmt = select(IssuanceOutbox).where(IssuanceOutbox.state == "pending") \
-        .order_by(IssuanceOutbox.id)
-    return paginate(stmt, args["page"], args["per_page"], outbox_dump)
+    return paginate(outbox.pending_query(current_api_user()), args["page"], args["per_page"],
+                    outbox_dump)
 
 
 def outbox_dump(row: IssuanceOutbox) -> dict:
@@ -276,9 +275,11 @@ def achievement(cert_type, occupation_code, level):
 @blp.arguments(RenderSchema)
 @blp.response(202, RenderResultSchema)
 def render(args):
-    """Officer: re-render an exam's certificates (RQ jobs with Redis, inline without)."""
-    ids = db.session.scalars(select(Certificate.id).where(
-        Certificate.exam_id == args["exam_id"]).order_by(Certificate.id)).all()
+    """Officer: re-render an exam's certificates (RQ jobs with Redis, inline without); a
+    region-limited officer's, those of their regions."""
+    ids = db.session.scalars(service.scoped(select(Certificate.id).where(
+        Certificate.exam_id == args["exam_id"]), current_api_user())
+        .order_by(Certificate.id)).all()
     db.session.commit()  # the jobs read committed rows
     return jobs.render_batch(ids)
 

@@ -11,13 +11,15 @@ Pending rows are retried by the RQ worker (queued after commit when REDIS_URL is
 """
 
 from flask import current_app, has_app_context, has_request_context
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from accounts.models import User
+from accounts import scope
+from accounts.models import TraineeProfile, User
 from certificates.models import Certificate, IssuanceOutbox
 from core.extensions import db
 from core.models import conflict_insert
 from core.timeutil import now_utc
+from courses.models import Course
 
 PENDING_AFTER_COMMIT = "certificate_outbox_pending"
 ISSUE_AFTER_COMMIT = "certificate_outbox_to_issue"
@@ -87,9 +89,22 @@ def process(row: IssuanceOutbox, actor=None, schedule: bool = True) -> Certifica
     return cert
 
 
-def pending(limit: int | None = None) -> list[IssuanceOutbox]:
+def pending_query(viewer=None):
+    """Results still waiting for their certificate, oldest first; for a region-limited
+    officer only those of their regions (the course's or the trainee's, as certificates)."""
     stmt = select(IssuanceOutbox).where(IssuanceOutbox.state == "pending") \
         .order_by(IssuanceOutbox.id)
+    inside = scope.clause(viewer, Course.region_code)
+    if inside is None:
+        return stmt
+    return stmt.where(or_(
+        IssuanceOutbox.course_id.in_(select(Course.id).where(inside)),
+        IssuanceOutbox.trainee_id.in_(select(TraineeProfile.user_id).where(
+            scope.clause(viewer, TraineeProfile.region_code)))))
+
+
+def pending(limit: int | None = None, viewer=None) -> list[IssuanceOutbox]:
+    stmt = pending_query(viewer)
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 

@@ -147,7 +147,7 @@ def manage():
                            revoke_form=RevokeForm(), reissue_form=ReissueForm(),
                            bulk_form=BulkVerifyForm(), status_of=service.effective_status,
                            locale=str(get_locale()), page_number=page_number,
-                           issuing=outbox.pending(50),
+                           issuing=outbox.pending(50, current_user),
                            pages=max((page["total"] + PER_PAGE - 1) // PER_PAGE, 1))
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from accounts import scope
 from core import audit, regions
 from core.errors import Invalid
 from core.extensions import db
@@ -18,6 +19,24 @@ from courses.models import Institution, Occupation, OccupationShortage, Platform
 OCCUPATION_CODE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
 LEVELS = re.compile(r"^[1-5]{1,5}$")
 KINDS = ("platform", "institution", "occupation")
+
+
+class OutsideRegions(ValueError):
+    """A row the officer may not write: an institution outside their regions, or national
+    data (platforms, occupations with their shortage regions) by an officer limited to
+    regions. A ValueError, so an import lists its line; the form answers 403."""
+
+
+def _require_scope(actor, region_code: str | None = None) -> None:
+    """`region_code`: an institution's (before and after the change); None: national data."""
+    if scope.in_scope(actor, region_code):
+        return
+    if region_code:
+        raise OutsideRegions(_("%(region)s is outside your regions (%(regions)s).",
+                               region=regions.full_name(region_code),
+                               regions=scope.names_text(actor)))
+    raise OutsideRegions(_("Platforms and occupations serve every region: only an officer "
+                           "working for every region may change them."))
 
 
 class ImportFailed(Exception):
@@ -39,6 +58,7 @@ def _text(row: dict, key: str, limit: int, required: bool = False) -> str | None
 
 
 def save_platform(actor, row: dict) -> Platform:
+    _require_scope(actor)
     name = _text(row, "name", 120, required=True)
     website = _text(row, "website", 255)
     if website and not website.startswith(("https://", "http://")):
@@ -69,8 +89,11 @@ def save_institution(actor, row: dict) -> Institution:
     if not regions.is_code(region):
         raise ValueError(_("region_code must be a 6-digit administrative division code"))
     licence = _text(row, "licence_number", 64, required=True)
+    _require_scope(actor, region)
     institution = db.session.scalar(
         select(Institution).where(Institution.licence_number == licence))
+    if institution is not None:  # nor may one of another region be renamed or moved in
+        _require_scope(actor, institution.region_code)
     values = {"name": name, "region_code": region}
     if institution is None:
         institution = Institution(licence_number=licence, **values)
@@ -86,6 +109,7 @@ def save_institution(actor, row: dict) -> Institution:
 
 
 def save_occupation(actor, row: dict) -> Occupation:
+    _require_scope(actor)
     code = _text(row, "code", 16, required=True)
     if not OCCUPATION_CODE.match(code):
         raise ValueError(_("code must look like 4-01-02-07"))

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from accounts import scope
 from accounts.models import User
 from core.auth import OFFICER, role_required
 from core.errors import ServiceError
@@ -28,7 +29,7 @@ FORMS = {"platform": PlatformForm, "institution": InstitutionForm, "occupation":
 def _form(kind: str):
     form = FORMS[kind](prefix=kind)
     if "region_code" in form:  # an institution: district, whole city or whole province
-        fill_region_choices(form, whole_areas=True)
+        fill_region_choices(form, whole_areas=True, within=scope.regions_of(current_user))
     return form
 
 
@@ -46,6 +47,8 @@ def _page(forms: dict | None = None, import_form=None, import_errors=None, statu
         forms={kind: forms.get(kind) or _form(kind) for kind in FORMS},
         import_form=import_form or ImportForm(prefix="import"),
         import_errors=import_errors or [], assign_form=assign_form,
+        limited_to=scope.names_text(current_user) if scope.is_limited(current_user) else None,
+        within=scope.regions_of(current_user),
         members={(kind, pid): providers.instructors_of(kind, pid) for kind, pid in
                  [("platform", p) for p in db.session.scalars(select(Platform.id))]
                  + [("institution", i) for i in db.session.scalars(select(Institution.id))]}
@@ -76,7 +79,8 @@ def save(kind: str):
         curation.SAVERS[kind](current_user, row)
     except ValueError as error:
         form.form_errors.append(str(error))
-        return _page({kind: form}, status=422)
+        return _page({kind: form}, status=403 if isinstance(error, curation.OutsideRegions)
+                     else 422)
     flash(_("Saved."), "success")
     return redirect(url_for("curation.index"))
 

@@ -86,10 +86,18 @@ def _require_officer(user) -> None:
         raise Forbidden(_("Only subsidy officers may do this."))
 
 
+def _require_provider_scope(officer, provider) -> None:
+    """An institution's instructors are managed by officers of its region (403
+    `region_forbidden` otherwise); a platform has no region, so any officer may."""
+    if isinstance(provider, Institution):
+        scope.require(officer, provider.region_code)
+
+
 def assign_instructor(officer, kind: str, provider_id: int, user_id: int) -> ProviderInstructor:
     """Let an instructor publish under a provider (idempotent)."""
     _require_officer(officer)
     provider = get_provider(kind, provider_id)
+    _require_provider_scope(officer, provider)
     from accounts.models import User
 
     user = db.session.get(User, user_id)
@@ -114,6 +122,7 @@ def remove_instructor(officer, kind: str, provider_id: int, user_id: int) -> Non
     """Take the instructor off the provider; their courses stay, but they cannot publish more."""
     _require_officer(officer)
     provider = get_provider(kind, provider_id)
+    _require_provider_scope(officer, provider)
     row = db.session.scalar(select(ProviderInstructor).where(
         ProviderInstructor.user_id == user_id, _column(kind) == provider.id))
     if row is None:

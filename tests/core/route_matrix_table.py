@@ -5,7 +5,7 @@ Generated with MATRIX_RECORD=1 and reviewed (see test_route_matrix.py)."""
 TABLE = {'DELETE /api/v1/auth/token': '401 204 204 204 204 204 204 204 204',
  'DELETE /api/v1/courses/<int:course_id>/approval': '401 403 403 403 403 200 403 403 403',
  'DELETE /api/v1/institutions/<int:provider_id>/instructors/<int:user_id>': '401 403 403 403 403 '
-                                                                            '200 404 403 403',
+                                                                            '200 403 403 403',
  'DELETE /api/v1/platforms/<int:provider_id>/instructors/<int:user_id>': '401 403 403 403 403 404 '
                                                                          '404 403 403',
  'DELETE /api/v1/questions/<int:question_id>': '401 403 403 200 403 403 403 403 403',
@@ -254,7 +254,7 @@ TABLE = {'DELETE /api/v1/auth/token': '401 204 204 204 204 204 204 204 204',
  'POST /menu-admin/<kind>': '400 403 403 403 403 422 422 403 403',
  'POST /menu-admin/<kind>/<int:provider_id>/instructors': '400 403 403 403 403 422 422 403 403',
  'POST /menu-admin/<kind>/<int:provider_id>/instructors/<int:user_id>/remove': '400 403 403 403 '
-                                                                               '403 404 404 403 '
+                                                                               '403 404 403 403 '
                                                                                '403',
  'POST /menu-admin/import': '400 403 403 403 403 422 422 403 403',
  'POST /my/courses/<int:enrolment_id>/withdraw': '400 302 403 403 403 403 403 403 403',
