@@ -206,7 +206,7 @@ def _title_index(q: str, sqlite: bool, has_grams: bool, caseless: bool) -> str:
 
 
 def _shape_and_params(filters: MenuFilters, sqlite: bool) -> tuple[_Shape, dict]:
-    q = (filters.q or "").strip()
+    q = search.fold_width(filters.q or "").strip()
     params: dict = {}
     if q:
         literal = _like_escaped(q)
@@ -255,8 +255,8 @@ def menu_item(row, locale: str) -> dict:
 
 def _page_key(filters: MenuFilters, page: int, per_page: int, locale: str) -> tuple:
     """Everything a menu page depends on, besides the menu's tables."""
-    return ((filters.q or "").strip(), filters.occupation, filters.level, filters.mode,
-            filters.region, filters.subsidised, page, per_page, locale)
+    return (search.fold_width(filters.q or "").strip(), filters.occupation, filters.level,
+            filters.mode, filters.region, filters.subsidised, page, per_page, locale)
 
 
 def menu_page(filters: MenuFilters, page: int, per_page: int, locale: str) -> dict:

@@ -22,6 +22,19 @@ _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD_RUN = re.compile(r"[0-9a-z]+")
 
 
+# Full-width Latin letters and digits (ＰＳ, Ｅｘｃｅｌ, ２０２６, typed by a Chinese keyboard in
+# full-width mode) and the ideographic space, as their ASCII forms. Only these: full-width
+# brackets and punctuation are how Chinese titles are written (养老护理员（初级）).
+_WIDTH_FOLD = {**{c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)},
+               **{c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)},
+               **{c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)}, 0x3000: 0x20}
+
+
+def fold_width(text: str) -> str:
+    """A query as a title would spell it: full-width letters, digits and spaces folded."""
+    return text.translate(_WIDTH_FOLD)
+
+
 def grams(text: str) -> set[str]:
     """Chinese character pairs and Latin/digit trigrams of `text` (lower-cased)."""
     text = (text or "").lower()

@@ -49,6 +49,10 @@ def test_grams():
     ("_", {"电商 100% 实操_A班"}),                   # ...and so is _
     ("实训%", set()),                                  # not a wildcard
     ("操_a", {"电商 100% 实操_A班"}),
+    ("ＳＥＷＩＮＧ", {"Sewing basics 缝纫"}),       # a phone keyboard in full-width mode
+    ("ｂａｇ　ｍａｋｅｒ", {"箱包制作工订单班"}),     # ... with its ideographic space
+    ("电商 １００", {"电商 100% 实操_A班"}),
+    ("（初级", {"养老护理员（初级）夜校"}),          # full-width brackets stay as typed
 ])
 def test_search_finds_exactly_the_substring_matches(client, menu, query, expected):
     assert set(titles(client, query)) == expected
