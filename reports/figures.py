@@ -8,7 +8,7 @@ Jobs reported without a course count in the trainee's home region.
 from dataclasses import dataclass, replace
 
 from flask_babel import get_locale
-from sqlalchemy import distinct, exists, func, literal_column, select
+from sqlalchemy import distinct, exists, func, literal_column, or_, select
 
 from accounts.models import KEY_GROUPS, KeyGroupDeclaration, TraineeProfile
 from core.extensions import db
@@ -25,7 +25,7 @@ DIMENSIONS = ("occupation", "region", "key_group", "institution", "platform", "c
 @dataclass(frozen=True)
 class ReportFilter:
     period: Period
-    region: str | None = None
+    region: str | tuple[str, ...] | None = None  # a tuple: several regions, or-ed
     occupation_id: int | None = None
     key_group: str | None = None
     institution_id: int | None = None
@@ -63,8 +63,9 @@ def _frame(name: str, f: ReportFilter, dimension: str | None = None):
         frame = frame.outerjoin(Course, Course.id == src.c.course_id)
     if home:
         frame = frame.outerjoin(TraineeProfile, TraineeProfile.user_id == src.c.trainee_id)
-    if f.region:
-        frame = frame.where(region_clause(region, f.region))
+    if f.region:  # one code, or a tuple of an officer's several regions
+        wanted = f.region if isinstance(f.region, tuple) else (f.region,)
+        frame = frame.where(or_(*(region_clause(region, code) for code in wanted)))
     if f.occupation_id:
         frame = frame.where(occupation == f.occupation_id)
     if f.institution_id:

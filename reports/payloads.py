@@ -26,7 +26,7 @@ def report_filter(user, args: dict) -> tuple[ReportFilter, int]:
             Occupation.code == args["occupation"]))
         if occupation_id is None:
             raise Invalid(_unknown_occupation(), fields={"occupation": [_unknown_occupation()]})
-    region = service.effective_region(user, args.get("region") or None)
+    region = service.report_regions(user, args.get("region") or None)
     return ReportFilter(period=period, region=region, occupation_id=occupation_id,
                         key_group=args.get("key_group") or None,
                         institution_id=args.get("institution_id"),
@@ -40,7 +40,9 @@ def _unknown_occupation() -> str:
 
 
 def summary(f: ReportFilter, year: int) -> dict:
-    return {"year": year, "region": f.region,
+    several = isinstance(f.region, tuple)
+    return {"year": year, "region": None if several else f.region,
+            "regions": list(f.region) if several else [f.region] if f.region else [],
             "period": {"from": f.period.start.isoformat(), "to": f.period.end.isoformat()},
             **figures.summary(f, year)}
 

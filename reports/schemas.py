@@ -25,7 +25,11 @@ class ReportArgs(StrictSchema):
 
 class ReportSummarySchema(StrictSchema):
     year = fields.Integer()
-    region = fields.String(allow_none=True)
+    region = fields.String(allow_none=True, metadata={
+        "description": "the region asked for, or the officer's only one; null for every "
+                       "region or several"})
+    regions = fields.List(fields.String(), metadata={
+        "description": "the regions counted: [] for every region, else the codes"})
     period = fields.Dict()
     trained = fields.Integer()
     passed = fields.Integer()

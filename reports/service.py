@@ -83,6 +83,16 @@ def effective_region(user, requested: str | None) -> str | None:
     return requested
 
 
+def report_regions(user, requested: str | None):
+    """The region a report covers: the requested one (inside the officer's, else 403), or,
+    when none is asked for, every region of the officer (None for every region, one code, or
+    a tuple of several codes: an officer for two cities sees both by default)."""
+    if requested is not None:
+        return effective_region(user, requested)
+    mine = officer_region(user) if user.role == "officer" else ()
+    return mine[0] if len(mine) == 1 else (mine or None)
+
+
 # --- targets ------------------------------------------------------------------------------
 
 def set_target(actor, year: int, region_code: str, figures: dict, occupation_code: str = "",
@@ -129,10 +139,14 @@ def delete_target(actor, target: Target) -> None:
     db.session.delete(target)
 
 
-def targets_for(year: int, region: str | None, occupation_code: str = "",
-                key_group: str = "") -> dict:
+def targets_for(year: int, region, occupation_code: str = "", key_group: str = "") -> dict:
     """Target figures for a region: its own row if set, else the sum of the top-level rows
-    inside it (a city's target is not added again to its province's)."""
+    inside it (a city's target is not added again to its province's). Several regions (a
+    tuple): the sum of each one's."""
+    if isinstance(region, tuple):
+        each = [targets_for(year, r, occupation_code, key_group) for r in region]
+        return {name: sum(t[name] for t in each if t[name] is not None)
+                if any(t[name] is not None for t in each) else None for name in FIGURES}
     rows = db.session.scalars(select(Target).where(
         Target.year == year, Target.occupation_code == occupation_code,
         Target.key_group == key_group)).all()

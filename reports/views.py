@@ -39,7 +39,7 @@ def _filter_from_request():
             else None, "region": region or None,
             "occupation": form.occupation.data or None, "key_group": form.key_group.data or None}
     f, year = payloads.report_filter(current_user, args)
-    if f.region and f.region != region:  # the officer's own region stood in: show it picked
+    if isinstance(f.region, str) and f.region != region:  # their only region: show it picked
         form.province.data = form.city.data = None
         form.region.data = f.region
         fill_region_filter(form, within)

@@ -107,3 +107,29 @@ def test_a_limited_officers_target_picker_holds_only_their_regions(client):
         "region_code": "", "pick_region": "1"})
     districts = _options(picking.get_data(as_text=True), "region_code")
     assert districts["330400"] == "嘉兴市（全市）" and "330482" in districts
+
+
+def test_an_officer_for_two_cities_sees_both_by_default(client):
+    for region in ("330482", "430121", "110101"):  # 嘉兴 平湖市, 长沙县, 北京 东城区
+        factories.enrol(make_user("trainee", region_code=region),
+                        factories.make_course(region_code=region))
+    officer = _limited_officer("330400", "430100")
+    from reports import service
+
+    service.set_target(officer, 2026, "330400", {"trained": 10})
+    service.set_target(officer, 2026, "430100", {"trained": 20})
+    db.session.commit()
+    headers = factories.api_headers(client, officer)
+    summary = client.get("/api/v1/reports/summary?year=2026", headers=headers).get_json()
+    assert summary["trained"] == 2  # both cities, not Beijing, not only the first city
+    assert summary["targets"]["trained"] == 30
+    assert (summary["region"], summary["regions"]) == (None, ["330400", "430100"])
+    one = client.get("/api/v1/reports/summary?year=2026&region=430121", headers=headers)
+    assert one.get_json()["trained"] == 1 and one.get_json()["regions"] == ["430121"]
+    wider = client.get("/api/v1/reports/summary?year=2026&region=430000", headers=headers)
+    assert wider.status_code == 403
+    login(client, officer)
+    page = client.get("/reports?year=2026").get_data(as_text=True)
+    assert _selected(page, "province") == ""  # 您的全部地区, and it means both
+    card = re.search(r'data-figure="trained">.*?<div class="figure">(\d+)</div>', page, re.S)
+    assert card.group(1) == "2"
