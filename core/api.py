@@ -1,5 +1,7 @@
 """API plumbing: blueprints under /api/v1, list pagination, common schemas."""
 
+from datetime import UTC, date, datetime
+
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 from webargs.flaskparser import FlaskParser
@@ -44,9 +46,16 @@ def already_dumped(payload: dict, status: int = 200):
 DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1
 
 
+def _add_validator(field, validator) -> None:
+    """A new list, never append: marshmallow copies a field per schema instance shallowly, so
+    the validators list is the declared field's own and an append would pile up one more
+    check (and one more copy of its message) with every instance."""
+    field.validators = [*field.validators, validator]
+
+
 def _bound_integers(field) -> None:
     if isinstance(field, fields.Integer) and not field.metadata.get("unbounded"):
-        field.validators.append(validate.Range(min=DB_INT_MIN, max=DB_INT_MAX))
+        _add_validator(field, validate.Range(min=DB_INT_MIN, max=DB_INT_MAX))
     elif isinstance(field, fields.List):
         _bound_integers(field.inner)
     elif isinstance(field, fields.Tuple):
@@ -54,6 +63,31 @@ def _bound_integers(field) -> None:
             _bound_integers(inner)
     elif isinstance(field, fields.Dict) and field.value_field is not None:
         _bound_integers(field.value_field)
+
+
+# Dates and times the app can do arithmetic on: year 1 at +22:05 has no UTC instant (an API
+# fuzzer's 500 on an offline check-in), and a deadline added to 9999-12-31 overflows.
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _sane_time(value) -> None:
+    """A validator for Date and AwareDateTime fields: a day or instant in EARLIEST..LATEST."""
+    try:
+        day = value.astimezone(UTC).date() if isinstance(value, datetime) else value
+    except OverflowError:
+        day = None
+    if day is None or not EARLIEST <= day <= LATEST:
+        from flask_babel import gettext as _
+
+        raise ValidationError(_("Must be between %(first)s and %(last)s.",
+                                first=EARLIEST.isoformat(), last=LATEST.isoformat()))
+
+
+def _bound_times(field) -> None:
+    if isinstance(field, fields.Date | fields.DateTime):
+        _add_validator(field, _sane_time)
+    elif isinstance(field, fields.List):
+        _bound_times(field.inner)
 
 
 def _fractional(value) -> bool:
@@ -69,6 +103,7 @@ class StrictSchema(Schema):
 
     def on_bind_field(self, field_name, field_obj):
         _bound_integers(field_obj)
+        _bound_times(field_obj)
 
     @pre_load
     def whole_numbers(self, data, **kwargs):

@@ -112,10 +112,11 @@ def _region_tree(province, city, code, within):
 
 
 class RegionFilterFields:
-    """Province → city → district selects of a GET filter, each optional: the filter is the
-    most specific level chosen (`chosen_region`), nothing chosen meaning every region (or the
-    officer's own). Rendered with the `region_filter` macro; static/js/regions.js fills
-    them as the user picks, and without JavaScript the filter button shows the next level."""
+    """Province → city → district selects of a filter (or of a form whose region may be
+    "everywhere", as a national subsidy policy), each optional: fill_region_filter returns the
+    most specific level chosen, nothing chosen meaning every region (or the officer's own).
+    Rendered with the `region_filter` macro; static/js/regions.js fills them as the user
+    picks, and without JavaScript the filter button shows the next level."""
 
     province = SelectField(_l("Province"), validate_choice=False)
     city = SelectField(_l("City"), validate_choice=False)

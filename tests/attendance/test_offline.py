@@ -157,3 +157,24 @@ def test_schedule_offline_class_api(client, instructor, klass):
     assert response.status_code == 201
     bad = payload | {"ends_at": start.isoformat()}
     assert client.post(url, json=bad, headers=api_headers(client, instructor)).status_code == 422
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T01:00:00+22:05",   # no UTC instant (a 500)
+                                  "9999-12-31T23:00:00-05:00",
+                                  "1899-12-31T23:59:59+08:00"])
+def test_a_correction_to_a_time_no_class_could_have_is_refused(client, trainee, instructor,
+                                                               klass, when):
+    """Found by schemathesis (seed 99): year 1 at +22:05 overflowed converting to UTC."""
+    db.session.add(OfflineCheckin(session_id=klass.id, trainee_id=trainee.id,
+                                  checked_in_at=klass.starts_at))
+    db.session.commit()
+    response = client.put(f"/api/v1/offline-sessions/{klass.id}/checkins/{trainee.id}",
+                          headers=api_headers(client, instructor),
+                          json={"checked_in_at": when, "checked_out_at": None, "reason": "1e100"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["checked_in_at"] == [
+        "必须在 1900-01-01 到 2199-12-31 之间。"]
+    db.session.expire_all()
+    row = db.session.scalar(select(OfflineCheckin))
+    assert row.checked_in_at.replace(tzinfo=None) == klass.starts_at.replace(tzinfo=None)
+    assert row.correction_reason is None

@@ -47,3 +47,23 @@ def test_the_fuzzers_exam_id_is_refused(client):
         client, make_user("officer")), json={"exam_id": -4.8754632726835274e-160})
     assert response.status_code == 422
     assert "exam_id" in response.get_json()["error"]["fields"]
+
+
+def test_each_schema_instance_checks_a_number_once():
+    """marshmallow shares a declared field's validators list between instances: the range
+    check was appended again with each one, and its message repeated as often."""
+    import pytest
+    from marshmallow import ValidationError, fields
+
+    from core.api import StrictSchema
+
+    class Numbers(StrictSchema):
+        n = fields.Integer()
+        on = fields.Date()
+
+    for _ in range(3):
+        schema = Numbers()
+    with pytest.raises(ValidationError) as refused:
+        schema.load({"n": 2**40, "on": "0001-01-01"})
+    assert len(refused.value.messages["n"]) == 1
+    assert len(refused.value.messages["on"]) == 1
