@@ -62,7 +62,7 @@ def _check(data: dict) -> None:
         fields["effective_to"] = [_("The end date must not be before the start date.")]
     settings = data.get("settings")
     problems = rules.validate_settings(settings) if isinstance(settings, dict) else {
-        "settings": "must be an object"}
+        "settings": _("must be an object")}
     for key, message in problems.items():
         fields.setdefault("settings", []).append(f"{key}: {message}")
     if fields:

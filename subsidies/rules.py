@@ -10,6 +10,8 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+
 KEY_GROUPS = ("poverty_registered", "rural_migrant", "registered_unemployed", "laid_off",
               "college_graduate", "veteran", "disabled", "retired_fisherman")
 CERTIFICATE_TYPES = ("skill_level", "vocational_qualification", "special_ability",
@@ -117,43 +119,44 @@ def validate_settings(settings: dict) -> dict[str, str]:
     problems: dict[str, str] = {}
     amounts = settings.get("amounts_fen")
     if not isinstance(amounts, dict) or not amounts:
-        problems["amounts_fen"] = "must map certificate types to amounts"
+        problems["amounts_fen"] = _("must map certificate types to amounts")
     else:
         for ctype, table in amounts.items():
             if ctype not in CERTIFICATE_TYPES or not isinstance(table, dict):
-                problems["amounts_fen"] = f"unknown certificate type {ctype!r}"
+                problems["amounts_fen"] = _("unknown certificate type %(type)r", type=ctype)
                 continue
             for key, fen in table.items():
                 if key not in ("flat", "1", "2", "3", "4", "5") or not _nonneg_int(fen):
-                    problems["amounts_fen"] = f"{ctype}.{key} must be a whole number of fen ≥ 0"
+                    problems["amounts_fen"] = _("%(entry)s must be a whole number of fen ≥ 0",
+                                               entry=f"{ctype}.{key}")
     for key, low, high in (("shortage_uplift_pct", 0, 100), ("reduced_factor_pct", 0, 100),
                            ("yearly_cap", 0, 20), ("claim_window_months", 1, 120)):
         value = settings.get(key)
         if not _nonneg_int(value) or not low <= value <= high:
-            problems[key] = f"must be a whole number from {low} to {high}"
+            problems[key] = _("must be a whole number from %(low)d to %(high)d", low=low, high=high)
     threshold = settings.get("attendance_threshold")
     if not isinstance(threshold, int | float) or isinstance(threshold, bool) \
             or not 0 < threshold <= 1:
-        problems["attendance_threshold"] = "must be a fraction in (0, 1]"
+        problems["attendance_threshold"] = _("must be a fraction in (0, 1]")
     for key in ("eligible_groups", "reduced_modes"):
         value = settings.get(key)
         allowed = KEY_GROUPS if key == "eligible_groups" else ("online", "live", "offline",
                                                                 "blended")
         if not isinstance(value, list) or any(v not in allowed for v in value):
-            problems[key] = f"must be a list drawn from {', '.join(allowed)}"
+            problems[key] = _("must be a list drawn from %(allowed)s", allowed=", ".join(allowed))
     if not isinstance(settings.get("four_eyes", True), bool):
-        problems["four_eyes"] = "must be true or false"
+        problems["four_eyes"] = _("must be true or false")
     hours = settings.get("min_hours")
     if not isinstance(hours, dict) or any(
             str(lv) not in hours or not _nonneg_int(hours[str(lv)]) for lv in LEVELS):
-        problems["min_hours"] = "must give whole hours for levels 5 to 1"
+        problems["min_hours"] = _("must give whole hours for levels 5 to 1")
     living = settings.get("living_allowance")
     if not isinstance(living, dict) or any(
             not _nonneg_int(living.get(k)) for k in ("per_offline_day_fen",
                                                      "per_online_hour_fen", "max_fen")) \
             or not isinstance(living.get("groups"), list) \
             or any(g not in KEY_GROUPS for g in living.get("groups", [])):
-        problems["living_allowance"] = "needs groups and whole-fen rates"
+        problems["living_allowance"] = _("needs groups and whole-fen rates")
     if "study_hours" in settings:  # optional: policies from before it existed use defaults
         problems.update(_study_hours_problems(settings["study_hours"]))
     return problems
@@ -171,18 +174,19 @@ def study_hours(settings: dict | None) -> dict:
 
 def _study_hours_problems(study) -> dict[str, str]:
     if not isinstance(study, dict):
-        return {"study_hours": "must be an object"}
+        return {"study_hours": _("must be an object")}
     problems = {}
     for key, low, high in (("daily_online_hours", 1, 24), ("idle_minutes", 1, 120),
                            ("class_hour_minutes", 1, 120)):
         if key in study and not _int_between(study[key], low, high):
-            problems[f"study_hours.{key}"] = f"must be a whole number from {low} to {high}"
+            problems[f"study_hours.{key}"] = _("must be a whole number from %(low)d to %(high)d",
+                                                  low=low, high=high)
     check = study.get("attention_check", {})
     if not isinstance(check, dict) or not isinstance(check.get("enabled", False), bool) \
             or not _int_between(check.get("mean_minutes", 20), 1, 240) \
             or not _int_between(check.get("answer_seconds", 60), 10, 600):
         problems["study_hours.attention_check"] = \
-            "needs enabled (true/false), mean_minutes 1-240 and answer_seconds 10-600"
+            _("needs enabled (true/false), mean_minutes 1-240 and answer_seconds 10-600")
     return problems
 
 

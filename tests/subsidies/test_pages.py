@@ -130,6 +130,7 @@ def test_policy_page_saves_a_new_version_and_rejects_bad_json(app, officer, poli
         "csrf_token": token, "name": "浙江", "province": "330000",
         "effective_from": "2026-01-01", "settings": '{"yearly_cap": -1}'})
     assert wrong.status_code == 422
+    assert "yearly_cap: 必须是 0 到 20 之间的整数" in wrong.get_data(as_text=True)  # in Chinese
     assert db.session.scalar(db.select(db.func.count()).select_from(SubsidyPolicy)) == 1
     export = client.get(f"/subsidies/policies/{policy.id}.json").get_data(as_text=True)
     ok = client.post("/subsidies/policies", data={
