@@ -256,7 +256,7 @@ def unmatched():
     return {"items": [{"platform_id": g.platform_id, "room": g.room, "user_ref": g.user_ref,
                        "events": g.events, "first": iso(g.first), "last": iso(g.last),
                        "reason": "unknown_room" if g.session_id is None else "unknown_user"}
-                      for g in live.unmatched_groups()]}
+                      for g in live.unmatched_groups(viewer=current_api_user())]}
 
 
 # --- live sessions ------------------------------------------------------------------------

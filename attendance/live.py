@@ -218,8 +218,10 @@ def close_due_sessions(now: datetime | None = None) -> int:
     return len(due)
 
 
-def unmatched_groups(limit: int = 200):
-    """Unmatched events grouped by platform, room and user_ref, for an officer to reconcile."""
+def unmatched_groups(limit: int = 200, viewer=None):
+    """Unmatched events grouped by platform, room and user_ref, for an officer to reconcile.
+    A region-limited officer sees those of their regions' sessions, and the rooms no session
+    claims yet (their region is unknown until one is scheduled)."""
     stmt = (select(LiveEvent.platform_id, LiveEvent.room, LiveEvent.user_ref,
                    func.count().label("events"), func.min(LiveEvent.at).label("first"),
                    func.max(LiveEvent.at).label("last"),
@@ -228,4 +230,9 @@ def unmatched_groups(limit: int = 200):
             .where((LiveEvent.session_id.is_(None)) | (LiveEvent.trainee_id.is_(None)))
             .group_by(LiveEvent.platform_id, LiveEvent.room, LiveEvent.user_ref)
             .order_by(func.max(LiveEvent.at).desc()).limit(limit))
+    inside = scope.clause(viewer, Course.region_code)
+    if inside is not None:
+        stmt = stmt.where(LiveEvent.session_id.is_(None) | LiveEvent.session_id.in_(
+            select(LiveSession.id).join(Course, Course.id == LiveSession.course_id)
+            .where(inside)))
     return db.session.execute(stmt).all()

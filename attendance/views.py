@@ -378,7 +378,7 @@ def platforms():
     rows = db.session.scalars(select(Platform).order_by(Platform.name)).all()
     secrets = {p.id: webhook_keys.secret_rows(p.id) for p in rows}
     return render_template("attendance/platforms.html", platforms=rows, secrets=secrets,
-                           new_secret=new_secret, unmatched=live.unmatched_groups(50),
+                           new_secret=new_secret, unmatched=live.unmatched_groups(50, current_user),
                            adapter_names=ADAPTERS,
                            adapter_of={p.id: adapters.adapter_of(p.id) for p in rows},
                            logs={p.id: adapters.recent_log(p.id) for p in rows},

@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from accounts import scope
 from attendance import service
 from attendance.models import LiveEvent
 from core.audit import AuditLog
 from core.extensions import db
 from tests.attendance.helpers import event, link, live_session, post_events, set_secret
-from tests.factories import api_headers, enrol, make_platform
+from tests.factories import api_headers, enrol, make_platform, make_user
 
 
 @pytest.fixture
@@ -77,6 +78,15 @@ def test_unknown_user_and_room_are_kept_as_unmatched(client, officer, setup):
     listed = client.get("/api/v1/live/unmatched", headers=api_headers(client, officer))
     refs = {(g["room"], g["user_ref"]) for g in listed.get_json()["items"]}
     assert refs == {("room-1", "stranger"), ("nope", "douyin-lch")}
+    # An officer of another region sees the unclaimed room, not the viewers of this
+    # region's session (the course is in 平湖市).
+    for region, expected in (("430100", {("nope", "douyin-lch")}),
+                             ("330400", {("room-1", "stranger"), ("nope", "douyin-lch")})):
+        limited = make_user("officer")
+        scope.set_regions(None, limited, [region])
+        db.session.commit()
+        listed = client.get("/api/v1/live/unmatched", headers=api_headers(client, limited))
+        assert {(g["room"], g["user_ref"]) for g in listed.get_json()["items"]} == expected
 
 
 def test_linking_the_account_later_matches_earlier_events_once_verified(client, make_user,
