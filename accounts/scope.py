@@ -42,10 +42,8 @@ def is_limited(user) -> bool:
 
 def in_scope(user, region_code: str | None) -> bool:
     """May `user` act on something in `region_code`? Unlimited users always may."""
-    scope = regions_of(user)
-    if not scope:
-        return True
-    return bool(region_code) and any(regions.within(region_code, r) for r in scope)
+    mine = regions_of(user)
+    return not mine or (bool(region_code) and regions.covered(region_code, mine))
 
 
 def require(user, region_code: str | None) -> None:

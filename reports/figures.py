@@ -8,15 +8,14 @@ Jobs reported without a course count in the trainee's home region.
 from dataclasses import dataclass, replace
 
 from flask_babel import get_locale
-from sqlalchemy import distinct, exists, func, literal_column, or_, select
+from sqlalchemy import distinct, exists, func, literal_column, select
 
 from accounts.models import KEY_GROUPS, KeyGroupDeclaration, TraineeProfile
 from core.extensions import db
 from courses.models import Course, Institution, Occupation, Platform
-from courses.service import region_clause
 from reports import sources
 from reports.models import FIGURES, EmploymentRecord
-from reports.service import targets_for
+from reports.service import regions_clause, targets_for
 from reports.sources import Period
 
 DIMENSIONS = ("occupation", "region", "key_group", "institution", "platform", "course")
@@ -64,8 +63,7 @@ def _frame(name: str, f: ReportFilter, dimension: str | None = None):
     if home:
         frame = frame.outerjoin(TraineeProfile, TraineeProfile.user_id == src.c.trainee_id)
     if f.region:  # one code, or a tuple of an officer's several regions
-        wanted = f.region if isinstance(f.region, tuple) else (f.region,)
-        frame = frame.where(or_(*(region_clause(region, code) for code in wanted)))
+        frame = frame.where(regions_clause(region, f.region))
     if f.occupation_id:
         frame = frame.where(occupation == f.occupation_id)
     if f.institution_id:

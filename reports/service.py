@@ -44,10 +44,9 @@ def officer_region(user) -> tuple[str, ...]:
     return scope.regions_of(user)
 
 
-def within_any(code: str | None, regions) -> bool:
-    """Is `code` inside one of `regions` (a code, a tuple of codes; None or () = everywhere)?"""
-    regions = _as_tuple(regions)
-    return not regions or any(within(code, r) for r in regions)
+def within_any(code: str | None, scopes) -> bool:
+    """Is `code` inside one of `scopes` (a code, a tuple of codes; None or () = everywhere)?"""
+    return regions.covered(code, _as_tuple(scopes))
 
 
 def _as_tuple(regions) -> tuple[str, ...]:
@@ -143,26 +142,27 @@ def targets_for(year: int, region, occupation_code: str = "", key_group: str = "
     """Target figures for a region: its own row if set, else the sum of the top-level rows
     inside it (a city's target is not added again to its province's). Several regions (a
     tuple): the sum of each one's."""
-    if isinstance(region, tuple):
-        each = [targets_for(year, r, occupation_code, key_group) for r in region]
-        return {name: sum(t[name] for t in each if t[name] is not None)
-                if any(t[name] is not None for t in each) else None for name in FIGURES}
     rows = db.session.scalars(select(Target).where(
         Target.year == year, Target.occupation_code == occupation_code,
         Target.key_group == key_group)).all()
-    exact = [r for r in rows if region is not None and r.region_code == region]
-    if exact:
-        chosen = exact
-    else:
-        inside = [r for r in rows if within(r.region_code, region)]
-        chosen = [r for r in inside if not any(
-            o is not r and o.region_code != r.region_code and within(r.region_code, o.region_code)
-            for o in inside)]
+    wanted = region if isinstance(region, tuple) else (region,)
+    chosen = [row for one in wanted for row in _targets_of(rows, one)]
     totals = {}
     for name in FIGURES:
         values = [getattr(r, name) for r in chosen if getattr(r, name) is not None]
         totals[name] = sum(values) if values else None
     return totals
+
+
+def _targets_of(rows: list[Target], region: str | None) -> list[Target]:
+    """The rows that make up one region's target: its own, else the top-level ones inside it."""
+    exact = [r for r in rows if region is not None and r.region_code == region]
+    if exact:
+        return exact
+    inside = [r for r in rows if within(r.region_code, region)]
+    return [r for r in inside if not any(
+        o is not r and o.region_code != r.region_code and within(r.region_code, o.region_code)
+        for o in inside)]
 
 
 def list_targets(year: int, regions) -> list[Target]:
