@@ -275,19 +275,30 @@ def revoke(serial: str, actor, reason: str, category: str = "other") -> Certific
                       fields={"reason": [_("At most 500 characters.")]})
     cert = by_serial(serial)
     require_scope(actor, cert)
-    if cert.status in ("revoked", "superseded"):
+    before = {"status": cert.status}
+    if not _leave_status(cert, ("valid", "expired"), status="revoked", revoked_at=now_utc(),
+                         revoked_reason=reason, revoked_by_id=actor.id,
+                         revocation_category=category):
         raise Conflict(_("This certificate is already %(status)s.", status=cert.status_title),
                        code=f"certificate_{cert.status}")
-    before = {"status": cert.status}
-    cert.status, cert.revoked_at, cert.revoked_reason = "revoked", now_utc(), reason
-    cert.revoked_by_id, cert.revocation_category = actor.id, category
-    db.session.flush()
     cache.forget(cert.serial)
     audit.record(actor, "certificate.revoke", cert, before=before,
                  after={"status": "revoked", "reason": reason, "category": category})
     signals.certificate_revoked.send(current_app._get_current_object(), certificate=cert,
                                      actor=actor)
     return cert
+
+
+def _leave_status(cert: Certificate, allowed: tuple[str, ...], **values) -> bool:
+    """Change `cert` in one UPDATE guarded by its status: of two officers acting at once (two
+    revocations, a revocation and a reissue) both pass a check of the row as first read, so
+    only the WHERE clause tells the second that the first got there (False; no change). The
+    object then holds what the row holds either way."""
+    done = db.session.execute(
+        update(Certificate).where(Certificate.id == cert.id, Certificate.status.in_(allowed))
+        .values(**values).execution_options(synchronize_session=False))
+    db.session.refresh(cert)
+    return done.rowcount == 1
 
 
 def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
@@ -297,9 +308,12 @@ def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
     """
     old = by_serial(serial)
     require_scope(actor, old)
+
+    def refused() -> Conflict:
+        return Conflict(_("Only a valid certificate can be reissued."),
+                        code=f"certificate_{old.status}")
     if old.status != "valid":
-        raise Conflict(_("Only a valid certificate can be reissued."),
-                       code=f"certificate_{old.status}")
+        raise refused()
     name = (holder_name if holder_name is not None else old.trainee.name or "").strip()
     if not name or len(name) > 100:
         raise Invalid(_("Give the holder's corrected name (1 to 100 characters)."),
@@ -307,9 +321,10 @@ def reissue(serial: str, actor, holder_name: str | None = None) -> Certificate:
     # The old row leaves "valid" before the new one exists (one live certificate per person,
     # occupation, level and type); it points at itself until the new id is known, all inside
     # this transaction.
-    attempt_id, old.attempt_id = old.attempt_id, None
-    old.status, old.superseded_by_id = "superseded", old.id
-    db.session.flush()
+    attempt_id = old.attempt_id
+    if not _leave_status(old, ("valid",), status="superseded", attempt_id=None,
+                         superseded_by_id=old.id):
+        raise refused()
     new = _new_certificate(old.trainee, old.course, holder_name=name, exam_id=old.exam_id,
                            attempt_id=attempt_id, issued_at=now_utc(),
                            expires_at=old.expires_at)
