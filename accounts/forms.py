@@ -1,6 +1,7 @@
 """Account forms (Flask-WTF: CSRF on every form)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,6 +19,8 @@ from accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from core.auth import STAFF_ROLES
 from core.forms import RegionFields, choices
 
+# WTForms' own words ("Invalid email address.") read 无效的 Email 地址 beside our 电子邮箱 label.
+EMAIL_MESSAGE = _l("Enter an email address such as name@example.cn.")
 PHONE_MESSAGE = _l("Enter a mainland mobile number: 11 digits starting with 1.")
 PHONE_PATTERN = r"^\s*(\+86|0086)?[\s-]*1[3-9](\d[\s-]*){9}$"
 
@@ -60,7 +63,8 @@ class RegistrationForm(RegionMixin, FlaskForm):
                             validators=[DataRequired(), Length(min=18, max=18)])
     key_groups = MultiCheckboxField(_l("Key groups (declare any that apply)"),
                                     choices=choices(KEY_GROUPS.items()))
-    email = EmailField(_l("Email (optional)"), validators=[Optional(), Email(), Length(max=254)])
+    email = EmailField(_l("Email (optional)"), validators=[
+        Optional(), Email(message=EMAIL_MESSAGE), Length(max=254)])
     password = _password(_l("Password"))
     confirm = PasswordField(_l("Repeat password"), validators=[
         DataRequired(), EqualTo("password", message=_l("Passwords do not match."))])
@@ -103,8 +107,10 @@ class ConfirmForm(FlaskForm):
 
 class StaffForm(FlaskForm):
     role = SelectField(_l("Role"), choices=choices((r, r) for r in STAFF_ROLES))
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(lazy_pgettext("person", "Name"),
+                       validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(), Email(message=EMAIL_MESSAGE), Length(max=254)])
     phone = StringField(_l("Mobile phone"), validators=[
         Optional(), Regexp(PHONE_PATTERN, message=PHONE_MESSAGE)],
         render_kw={"inputmode": "tel"})

@@ -25,8 +25,9 @@ class LiveSessionForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("Ends (Beijing time)"), validators=[DataRequired()])
     platform_id = SelectField(_l("Streaming platform"), coerce=str, validators=[Optional()])
     room = StringField(_l("Room id on the platform"), validators=[Optional(), Length(max=128)])
-    stream_url = StringField(_l("Stream or replay link"),
-                             validators=[Optional(), URL(), Length(max=500)])
+    stream_url = StringField(_l("Stream or replay link"), validators=[
+        Optional(), URL(message=_l("A web address starts with http:// or https://.")),
+        Length(max=500)])
 
 
 class OfflineSessionForm(FlaskForm):

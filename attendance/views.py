@@ -37,6 +37,7 @@ from core.errors import ServiceError
 from core.extensions import db, limiter
 from core.forms import choices, show_service_error
 from core.setup import CSP
+from core.timeutil import now_utc
 from courses import service as courses
 from courses.models import Course, Platform
 
@@ -122,8 +123,14 @@ def live_page(session_id: int):
     if current_user.role == TRAINEE:
         if not _enrolled(session.course):
             abort(403)
-        return render_template("attendance/live.html", session=session,
-                               heartbeat=current_app.config["ATTENDANCE_HEARTBEAT_SECONDS"])
+        # The page starts beating when the server starts counting, and stops at the end.
+        now, counting_from = now_utc(), session.starts_at - live.MATCH_MARGIN
+        return render_template(
+            "attendance/live.html", session=session,
+            heartbeat=current_app.config["ATTENDANCE_HEARTBEAT_SECONDS"],
+            counting_from=counting_from,
+            opens_in=max(0, int((counting_from - now).total_seconds())),
+            closes_in=max(0, int((session.ends_at - now).total_seconds())))
     live.require_viewer(session, current_user)
     return render_template("attendance/live_sheet.html", session=session,
                            sheet=sheets.live_sheet(session))

@@ -23,6 +23,21 @@ def occupation_name(occupation) -> str:
     return getattr(occupation, "name_en", None) or occupation.name_zh
 
 
+def colon() -> str:
+    """Between a label and its value ("Time left: 59:58"): Chinese pages use the full-width
+    colon (剩余时间：59:58), which an ASCII colon beside translated text got wrong."""
+    from flask_babel import pgettext
+
+    return pgettext("punctuation", ": ")
+
+
+def list_separator() -> str:
+    """Between items of an inline list (等级 5: 840 元; 等级 4: ...): "；" on Chinese pages."""
+    from flask_babel import pgettext
+
+    return pgettext("punctuation", "; ")
+
+
 def init_app(app) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["yuan"] = format_yuan
@@ -31,6 +46,8 @@ def init_app(app) -> None:
     app.jinja_env.globals["region_name"] = regions.full_name
     app.jinja_env.globals["label"] = labels.label
     app.jinja_env.globals["occupation_name"] = occupation_name
+    app.jinja_env.globals["colon"] = colon
+    app.jinja_env.globals["list_sep"] = list_separator
 
     @app.context_processor
     def languages():

@@ -88,7 +88,8 @@ class OccupationForm(FlaskForm):
     name_zh = StringField(_l("Chinese name"), validators=[DataRequired(), Length(max=80)])
     name_en = StringField(_l("English name"), validators=[DataRequired(), Length(max=120)])
     levels = StringField(_l("Levels offered"), default="54321",
-                         validators=[DataRequired(), Regexp(r"^[1-5]{1,5}$")])
+                         validators=[DataRequired(), Regexp(
+                             r"^[1-5]{1,5}$", message=_l("Levels 1 to 5 as digits, e.g. 54321."))])
     shortage_regions = StringField(_l("Shortage in regions (prefixes, e.g. 33 3301)"),
                                    validators=[Optional(), Length(max=200)])
 

@@ -74,9 +74,10 @@ def create_policy(actor, data: dict) -> SubsidyPolicy:
     officer limited to regions sets the money rules of those regions only: a national policy
     or one for a wider or other region is 403 `region_forbidden` (it would decide claims of
     trainees they may not see)."""
-    _check(data)
     prefix = data.get("region_prefix") or ""
-    scope.require(actor, prefix)
+    # Whose region comes first: an officer outside it learns nothing from the settings check.
+    scope.require(actor, prefix if isinstance(prefix, str) else "")
+    _check(data)
     latest = db.session.scalar(select(func.max(SubsidyPolicy.version)).where(
         SubsidyPolicy.region_prefix == prefix)) or 0
     policy = SubsidyPolicy(name=data["name"].strip(), region_prefix=prefix, version=latest + 1,

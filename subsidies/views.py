@@ -262,8 +262,17 @@ def policy_list():
                                         policies.default_settings(), ensure_ascii=False,
                                         indent=2)
     within = scope.regions_of(current_user)
-    region = fill_region_filter(form, within, everywhere=_("National (every region)"))
-    if request.method == "POST" and form.validate_on_submit():
+    if within and request.method == "GET" and len(within) == 1:
+        form.region.data = within[0]  # the one region they may write for, already picked
+    region = fill_region_filter(form, within, everywhere=(
+        _("Choose one of your regions") if within else _("National (every region)")))
+    posted = request.method == "POST" and form.validate_on_submit()
+    if posted and within and not region:
+        # Nothing (or a province only reaching into theirs) picked would mean national.
+        form.province.errors = [_("Choose a region within yours (%(regions)s).",
+                                  regions=scope.names_text(current_user))]
+        status = 422
+    elif posted:
         try:
             settings = json.loads(form.settings.data)
             policy = policies.create_policy(current_user, {

@@ -149,6 +149,11 @@
     var liveUrl = presence.getAttribute("data-heartbeat-url");
     var every = parseFloat(presence.getAttribute("data-interval")) * 1000;
     var status = document.getElementById("live-status");
+    // Beats only while the server counts (from half an hour before the class to its end):
+    // a page opened early waits instead of collecting refusals.
+    var opensIn = parseFloat(presence.getAttribute("data-opens-in") || "0") * 1000;
+    if (opensIn > 0) { opensIn += 2000; }  // the server's seconds are rounded down
+    var closesIn = parseFloat(presence.getAttribute("data-closes-in") || "0") * 1000;
     var liveBeat = function () {
       if (document.hidden) { return; }
       post(liveUrl, {}).then(function (res) {
@@ -159,8 +164,12 @@
         }
       });
     };
-    liveBeat();
-    window.setInterval(liveBeat, every);
+    window.setTimeout(function () {
+      liveBeat();
+      var timer = window.setInterval(liveBeat, every);
+      window.setTimeout(function () { window.clearInterval(timer); },
+                        Math.max(closesIn - opensIn, 0) + every);
+    }, opensIn);
   }
 
   // --- the rotating check-in code on the instructor's screen ----------------------------

@@ -54,17 +54,34 @@ def test_the_policy_page_picks_the_region_within_the_officers(client):
 
     factories.login(client, _jiaxing_officer())
     page = client.get("/subsidies/policies").get_data(as_text=True)
-    province = re.search(r'<select[^>]*name="province"[^>]*>(.*?)</select>', page, re.S)
-    options = re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', province[1])
-    assert options == [("", "全国（所有地区）"), ("330000", "浙江省")]
+
+    def picked(name):
+        select_ = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)[1]
+        return (re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select_),
+                re.findall(r'<option selected value="([^"]*)"', select_))
+
+    # National is not offered to them, and their one region is already picked.
+    assert picked("province") == ([("", "请选择您负责的地区"), ("330000", "浙江省")], ["330000"])
+    assert picked("city")[1] == ["330400"]
     token = factories.csrf_token(client, "/subsidies/policies")
     form = {"csrf_token": token, "name": "嘉兴 2027", "effective_from": "2027-01-01",
             "settings": json.dumps(policies.default_settings())}
-    national = client.post("/subsidies/policies", data=form)
-    assert national.status_code == 403
-    assert "该记录属于您辖区（浙江省 嘉兴市）以外的地区。" in national.get_data(as_text=True)
+    for unpicked in ({}, {"province": "330000"}):  # nothing, or only the province reaching in
+        refused = client.post("/subsidies/policies", data={**form, **unpicked})
+        assert refused.status_code == 422
+        assert "请在您负责的地区（浙江省 嘉兴市）内选择。" in refused.get_data(as_text=True)
     assert _count() == 0
     saved = client.post("/subsidies/policies", data={**form, "province": "330000",
                                                      "city": "330400"})
     assert saved.status_code == 302
     assert db.session.scalar(select(SubsidyPolicy.region_prefix)) == "3304"
+
+
+def test_an_officer_outside_the_region_is_refused_before_the_settings_are_read(client):
+    headers = factories.api_headers(client, _jiaxing_officer())
+    refused = client.post("/api/v1/subsidy-policies", headers=headers, json={
+        "name": "广州", "region_prefix": "4401", "effective_from": "2027-01-01",
+        "settings": {"yearly_cap": 99}})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "region_forbidden"
+    assert _count() == 0
