@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from core import errors
+from core import errors, unstorable
 from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 CSP = "; ".join([
@@ -152,6 +152,8 @@ def init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
             db.engine.dispose()  # connections made before the listener get the pragmas too
+
+    app.before_request(unstorable.refuse_unstorable_text)
 
     @app.after_request
     def commit_or_rollback(response):
