@@ -174,6 +174,11 @@ def mark_paid(officer, batch_id: int) -> PaymentBatch:
         raise _refuse(officer, "payment_batch.paid_refused", ("PaymentBatch", batch.id),
                       _("You made this batch: another officer or an admin must mark it paid "
                         "(four eyes)."), {"batch_id": batch.id})
+    if batch.status == "open" and not db.session.scalar(select(SubsidyClaim.id).where(
+            SubsidyClaim.batch_id == batch.id, SubsidyClaim.status == "in_batch").limit(1)):
+        # Every claim left it (a revoked certificate rejects its claim): nothing to pay.
+        raise Conflict(_("No claim is left in this batch: there is nothing to mark paid."),
+                       code="batch_empty")
     done = db.session.execute(
         update(PaymentBatch).where(PaymentBatch.id == batch.id, PaymentBatch.status == "open")
         .values(status="paid", paid_at=now_utc(), paid_by_id=officer.id)

@@ -112,7 +112,8 @@ def _home_region(user_id: int) -> str | None:
 
 
 def confirm(officer, trainee_id: int, group: str, confirmed: bool) -> KeyGroupDeclaration:
-    """Confirm or refuse a declared key group; a confirmation re-decides claims it unblocks."""
+    """Confirm or refuse a declared key group; a confirmation re-decides claims it unblocks, a
+    refusal the pending and approved ones that may have rested on it."""
     from subsidies import service
 
     _check_group(group)
@@ -143,4 +144,10 @@ def confirm(officer, trainee_id: int, group: str, confirmed: bool) -> KeyGroupDe
                     service.reevaluate(officer, claim)
             except Conflict:
                 continue  # still blocked by another rule; the claim keeps its reasons
+    else:
+        undecided = db.session.scalars(select(SubsidyClaim).where(
+            SubsidyClaim.trainee_id == trainee_id,
+            SubsidyClaim.status.in_(("pending", "approved"))).order_by(SubsidyClaim.id)).all()
+        for claim in undecided:
+            service.recheck(officer, claim)
     return declaration

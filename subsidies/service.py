@@ -264,21 +264,52 @@ def bulk_approve(officer, claim_ids: list[int]) -> list[SubsidyClaim]:
     return [decide_claim(officer, cid, True, None) for cid in sorted(set(claim_ids))]
 
 
+def _decide_again(claim: SubsidyClaim) -> rules.Decision:
+    """The claim's decision with its own policy on what is known now (key groups, hours)."""
+    if claim.kind == "certificate":
+        return evaluate(claim.certificate, claim.course, claim.trainee, claim.policy,
+                        exclude_id=claim.id, today=to_local(claim.created_at).date())
+    enrolment = db.session.scalar(select(Enrolment).where(
+        Enrolment.course_id == claim.course_id, Enrolment.trainee_id == claim.trainee_id))
+    return rules.decide_living_allowance(
+        confirmed_groups(claim.trainee_id), training_time(enrolment, claim.course),
+        claim.policy.settings, claim.course.subsidised)
+
+
+def recheck(actor, claim: SubsidyClaim) -> SubsidyClaim:
+    """A pending or approved (not yet batched) claim after what it rested on was withdrawn (a
+    key group refused): no longer eligible, it becomes ineligible with the new reasons, so it
+    can be neither approved nor paid on a decision that is no longer true. One UPDATE guarded
+    by the status it was read with: a claim batched meanwhile is left to the officers (409)."""
+    if claim.status not in ("pending", "approved") or claim.policy is None:
+        return claim
+    lock_year(claim.trainee_id, claim.claim_year)
+    decision = _decide_again(claim)
+    if decision.eligible:
+        return claim
+    before = _snapshot(claim)
+    done = db.session.execute(
+        update(SubsidyClaim).where(SubsidyClaim.id == claim.id,
+                                   SubsidyClaim.status == claim.status)
+        .values(status="ineligible", eligible=False, amount_fen=0,
+                decision={"policy": _policy_ref(claim.policy), "reasons": decision.reasons(),
+                          "computed_fen": decision.amount_fen},
+                decided_by_id=None, decided_at=None, due_at=None)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise Conflict(_("The claim changed meanwhile; check it again."),
+                       code="claim_not_pending")
+    db.session.refresh(claim)
+    record(actor, "claim.reevaluate", claim, before=before, after=_snapshot(claim))
+    return claim
+
+
 def reevaluate(actor, claim: SubsidyClaim) -> SubsidyClaim:
     """Decide an ineligible claim again with its policy (e.g. after a key group was confirmed)."""
     if claim.status != "ineligible" or claim.policy is None:
         return claim
     lock_year(claim.trainee_id, claim.claim_year)
-    if claim.kind == "certificate":
-        decision = evaluate(claim.certificate, claim.course, claim.trainee, claim.policy,
-                            exclude_id=claim.id,
-                            today=to_local(claim.created_at).date())
-    else:
-        enrolment = db.session.scalar(select(Enrolment).where(
-            Enrolment.course_id == claim.course_id, Enrolment.trainee_id == claim.trainee_id))
-        decision = rules.decide_living_allowance(
-            confirmed_groups(claim.trainee_id), training_time(enrolment, claim.course),
-            claim.policy.settings, claim.course.subsidised)
+    decision = _decide_again(claim)
     if not decision.eligible or claim.certificate.status != "valid":
         return claim
     before = _snapshot(claim)

@@ -2,8 +2,11 @@
 
 from datetime import date
 
+import pytest
+
 from core import signals
 from core.audit import AuditLog
+from core.errors import Conflict
 from core.extensions import db
 from core.timeutil import local_today, now_utc
 from subsidies.models import SubsidyClaim
@@ -54,6 +57,37 @@ def test_unconfirmed_group_is_ineligible_until_an_officer_confirms(policy, atten
     assert response.status_code == 200, response.get_json()
     db.session.refresh(claim)
     assert claim.status == "pending" and claim.amount_fen == 70000
+
+
+def test_refusing_the_group_a_claim_rested_on_withdraws_it_before_payment(
+        policy, attendance, client, officer, officer2):
+    from subsidies import batches, service
+    from tests.subsidies.conftest import give_bank_account
+
+    trainee = factories.make_user("trainee", key_groups=["college_graduate"])
+    give_bank_account(trainee)
+    headers = factories.api_headers(client, officer)
+    url = f"/api/v1/trainees/{trainee.id}/key-groups/college_graduate/confirm"
+    assert client.post(url, json={"confirmed": True}, headers=headers).status_code == 200
+    pending = claim_of(issue(trainee, factories.make_course()))
+    approved = claim_of(issue(trainee, factories.make_course()))
+    service.decide_claim(officer, approved.id, True, None)
+    db.session.commit()
+    assert (pending.status, approved.status) == ("pending", "approved")
+    # On a second look the graduation proof does not hold.
+    assert client.post(url, json={"confirmed": False}, headers=headers).status_code == 200
+    for claim in (pending, approved):
+        db.session.refresh(claim)
+        assert (claim.status, claim.eligible, claim.amount_fen) == ("ineligible", False, 0)
+        reason = next(r for r in claim.decision["reasons"] if r["rule"] == "key_group")
+        assert reason["passed"] is False
+    decided = client.post(f"/api/v1/claims/{pending.id}/decision", json={"approve": True},
+                          headers=headers)
+    assert decided.status_code == 409
+    with pytest.raises(Conflict):  # nothing approved is left to batch and pay
+        batches.create_batch(officer2, [approved.id])
+    db.session.rollback()
+    assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "claim.reevaluate"))
 
 
 def test_second_certificate_same_occupation_level_is_ineligible(policy, attendance):
@@ -165,6 +199,11 @@ def test_revocation_rejects_unpaid_and_flags_paid(policy, attendance, officer, o
     assert claim_of(in_batch).status == "rejected" and claim_of(in_batch).batch_id is None
     db.session.refresh(batch)
     assert batch.total_fen == 0 and batch.claim_count == 0
+    with pytest.raises(Conflict) as empty:  # nothing left to pay: not "paid" with 0 yuan
+        batches.mark_paid(officer, batch.id)
+    assert empty.value.code == "batch_empty"
+    db.session.rollback()
+    assert db.session.get(type(batch), batch.id).status == "open"
 
 
 def test_a_failing_receiver_never_undoes_the_certificate(policy, attendance, monkeypatch,
