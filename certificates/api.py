@@ -19,6 +19,7 @@ from certificates.schemas import (
     RenderResultSchema,
     RenderSchema,
     RevokeSchema,
+    StatusListArgs,
     VerificationSchema,
     VerifyArgs,
 )
@@ -240,10 +241,13 @@ def credential(args, serial):
 
 
 @blp.route("/certificates/status-lists/<int:number>", methods=["GET"])
+@blp.arguments(StatusListArgs, location="query")
 @blp.response(200, description="W3C BitstringStatusListCredential (VC-JWT, or JSON with "
                                "Accept: application/json)", content_type="application/vc+jwt")
-def status_list(number):
-    """Public: the revocation status list, computed now (a revocation shows at once)."""
+def status_list(args, number):
+    """Public: the revocation status list, computed now (a revocation shows at once). Signed
+    RS256 as the credentials are; `alg=EdDSA` signs it with the Ed25519 key, for a verifier
+    that checked the `alg=EdDSA` credential and trusts that key alone."""
     if number < 1 or number > credentials.list_count():
         raise NotFound(_("No such status list."), code="status_list_not_found")
     headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
@@ -252,7 +256,7 @@ def status_list(number):
         response = jsonify(credentials.status_list_credential(number))
         response.headers.update(headers)
         return response
-    return current_app.response_class(credentials.status_list_jwt(number),
+    return current_app.response_class(credentials.status_list_jwt(number, args.get("alg")),
                                       mimetype="application/vc+jwt", headers=headers)
 
 

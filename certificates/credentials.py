@@ -157,12 +157,15 @@ def status_list_credential(number: int) -> dict:
     }
 
 
-def status_list_jwt(number: int) -> str:
+def status_list_jwt(number: int, alg: str | None = None) -> str:
+    """Signed RS256 when an RSA key exists (as the stored credentials are), else EdDSA;
+    `alg="EdDSA"` asks for the Ed25519 signature."""
     credential = status_list_credential(number)
     claims = {"iss": credential["issuer"], "jti": credential["id"],
               "sub": credential["credentialSubject"]["id"],
               "nbf": _seconds(credential["validFrom"]), "vc": credential}
-    alg = "RS256" if signing.store().rsa_private is not None else "EdDSA"
+    if alg != "EdDSA":
+        alg = "RS256" if signing.store().rsa_private is not None else "EdDSA"
     return signing.jwt_encode(claims, typ="vc+jwt", alg=alg)
 
 

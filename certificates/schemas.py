@@ -124,6 +124,10 @@ class CredentialArgs(StrictSchema):
     alg = fields.String(validate=validate.OneOf(["RS256", "EdDSA"]))
 
 
+class StatusListArgs(StrictSchema):
+    alg = fields.String(validate=validate.OneOf(["RS256", "EdDSA"]))
+
+
 class IssuingSchema(StrictSchema):
     id = fields.Integer()
     status = fields.String(metadata={"enum": ["issuing"]})

@@ -132,6 +132,15 @@ def test_revoking_flips_the_status_list_bit_at_once(client, officer, certificate
     assert response.status_code == 200
     assert current_bit() == 1  # the very next fetch
     assert client.get("/api/v1/certificates/status-lists/99").status_code == 404
+    # An Ed25519-only verifier (PyJWT with the OKP key alone) reads the same list.
+    signed = client.get(list_url + "?alg=EdDSA").get_data(as_text=True)
+    header = jwt.get_unverified_header(signed)
+    assert header["alg"] == "EdDSA"
+    okp = next(k for k in jwt.PyJWKSet.from_dict(fetch_jwks(client, header["kid"])).keys
+               if k.key_id == header["kid"])
+    listed = jwt.decode(signed, okp.key, algorithms=["EdDSA"])["vc"]
+    assert bit(listed["credentialSubject"]["encodedList"], index) == 1
+    assert client.get(list_url + "?alg=none").status_code == 422
 
 
 def test_status_indexes_are_distinct_and_a_reissue_gets_a_new_credential(
