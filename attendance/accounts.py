@@ -49,6 +49,10 @@ def link_account(trainee, platform_id: int, user_ref: str) -> tuple[PlatformAcco
     taken = db.session.scalar(select(PlatformAccount).where(
         PlatformAccount.platform_id == platform_id, PlatformAccount.user_ref == user_ref))
     if taken is not None and taken.trainee_id != trainee.id:
+        if taken.status == "pending":  # an unproven claim: staff can give it to its owner
+            raise Conflict(_("Another trainee has claimed this platform account without proving "
+                             "it. If it is yours, ask your instructor to assign it to you from "
+                             "the live class's viewer list."), code="already_linked")
         raise _taken()
     account = db.session.scalar(select(PlatformAccount).where(
         PlatformAccount.platform_id == platform_id, PlatformAccount.trainee_id == trainee.id))

@@ -206,7 +206,9 @@ def add_note():
         else:
             flash(_("Follow-up call recorded."), "success")
     else:
-        flash(_("The note could not be saved."), "error")
+        problem = _("choose the outcome of the call") if form.outcome.errors else _(
+            "reload the page and try again")
+        flash(_("The note could not be saved: %(problem)s.", problem=problem), "error")
     return redirect(url_for("reports.follow_ups", stage=stage))
 
 

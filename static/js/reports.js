@@ -36,7 +36,11 @@
   new Chart(document.getElementById("chart-occupation"), {
     type: "bar",
     data: {
-      labels: data.occupation.labels,
+      // "name (code)" on two lines: one line was cut off at the left of a phone's chart.
+      labels: data.occupation.labels.map(function (label) {
+        var at = label.indexOf(" (");
+        return at > 0 ? [label.slice(0, at), label.slice(at + 1)] : label;
+      }),
       datasets: [
         { label: data.titles.trained, data: data.occupation.trained, backgroundColor: palette[1] },
         { label: data.titles.certified, data: data.occupation.certified, backgroundColor: palette[2] },

@@ -86,6 +86,7 @@ def test_one_viewer_id_one_trainee(client, trainee, make_user, room):
     response = client.put(f"/api/v1/me/platform-accounts/{platform.id}",
                           json={"user_ref": "ks-1"}, headers=api_headers(client, other))
     assert response.status_code == 409 and response.json["error"]["code"] == "already_linked"
+    assert "请授课教师" in response.json["error"]["message"]  # unproven: staff can reassign it
     assert db.session.scalar(select(PlatformAccount.trainee_id)) == trainee.id
 
 

@@ -66,6 +66,8 @@ def test_follow_up_outcome_has_no_default(client, officer, trainee):
                            data={"csrf_token": token, "trainee_id": trainee.id, "outcome": ""})
     assert response.status_code == 302
     assert db.session.scalars(select(FollowUpNote)).all() == []
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "回访记录未能保存：请选择本次回访的结果。" in shown  # says why
 
 
 def test_admin_user_search_and_pages(client, make_user):
