@@ -42,3 +42,16 @@ def test_queries_paths_and_forms_with_nul_are_refused(client):
     assert client.get("/menu?q=a%00b").status_code == 400
     assert client.post("/register", data={"name": "a\x00b"}).status_code == 400
     assert client.get("/api/v1/menu?q=%E5%85%BB%E8%80%81").status_code == 200  # 养老 is fine
+
+
+def test_escaped_text_that_is_fine_still_passes(client, instructor):
+    """A pair of surrogate escapes is one character (an emoji), and plain escapes are text."""
+    occupation = factories.make_occupation()
+    body = {"title": "直播带货\U0001F600 \u00e9", "occupation_code": occupation.code, "level": 5,
+            "mode": "online", "required_hours": 10, "region_code": "330482",
+            "subsidised": True}
+    made = client.post("/api/v1/courses", data=json.dumps(body),  # ensure_ascii: \ud83d\ude00
+                       content_type="application/json",
+                       headers=factories.api_headers(client, instructor))
+    assert made.status_code == 201, made.get_json()
+    assert db.session.get(Course, made.get_json()["id"]).title == "直播带货\U0001F600 \u00e9"
