@@ -161,8 +161,8 @@ def batch_csv(batch_id):
     """The batch for the bank: one CSV row per claim (name, ID number, bank, account number,
     amount in yuan and fen, claim id, certificate serial, ...), UTF-8 with BOM."""
     batch = batches.get_batch(batch_id, current_api_user())
-    return _download(batches.csv_bytes(batch), "text/csv; charset=utf-8",
-                     f"payment-batch-{batch.id}.csv")
+    return _download(batches.export_file(current_api_user(), batch, "csv"),
+                     "text/csv; charset=utf-8", f"payment-batch-{batch.id}.csv")
 
 
 @blp.route("/payment-batches/<int:batch_id>/payroll.csv", methods=["GET"])
@@ -171,8 +171,8 @@ def batch_csv(batch_id):
 def batch_payroll(batch_id):
     """The batch in a bank payroll-upload (代发) layout, GB18030 (see README)."""
     batch = batches.get_batch(batch_id, current_api_user())
-    return _download(batches.payroll_bytes(batch), "text/csv; charset=gb18030",
-                     f"payroll-batch-{batch.id}.csv")
+    return _download(batches.export_file(current_api_user(), batch, "payroll"),
+                     "text/csv; charset=gb18030", f"payroll-batch-{batch.id}.csv")
 
 
 def _download(body: bytes, mimetype: str, filename: str) -> Response:

@@ -232,6 +232,24 @@ CSV_HEADER = ["batch_id", "claim_id", "name", "id_number", "bank_name", "account
               "approved_by", "batched_by"]
 
 
+def export_file(actor, batch: PaymentBatch, kind: str) -> bytes:
+    """The batch's file for the bank: "csv" (csv_bytes) or "payroll" (payroll_bytes). Every
+    download is audited (the file holds full ID and account numbers); the first one marks the
+    batch exported, before the file is made, so a revocation from then on flags its claim for
+    recovery instead of taking it out (service.on_certificate_revoked)."""
+    if batch.exported_at is None:
+        db.session.execute(
+            update(PaymentBatch).where(PaymentBatch.id == batch.id,
+                                       PaymentBatch.exported_at.is_(None))
+            .values(exported_at=now_utc(), exported_by_id=actor.id)
+            .execution_options(synchronize_session=False))
+        db.session.refresh(batch)
+    body = csv_bytes(batch) if kind == "csv" else payroll_bytes(batch)
+    record(actor, "payment_batch.exported", batch,
+           after={"file": kind, "claims": batch.claim_count, "total_fen": batch.total_fen})
+    return body
+
+
 def csv_bytes(batch: PaymentBatch) -> bytes:
     """One row per claim for the bank (UTF-8 with BOM so spreadsheet programs read Chinese).
     The account is the one on file when the claim was batched."""

@@ -81,11 +81,16 @@ class PaymentBatch(TimestampMixin, db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The first download of a payment file: from then on the bank may hold the claims, so a
+    # revocation flags a claim for recovery instead of taking it out of the batch.
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    exported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     claims: Mapped[list["SubsidyClaim"]] = relationship(back_populates="batch",
                                                          order_by="SubsidyClaim.id")
     created_by = relationship("User", foreign_keys=[created_by_id])
     paid_by = relationship("User", foreign_keys=[paid_by_id])
+    exported_by = relationship("User", foreign_keys=[exported_by_id])
 
     def __repr__(self) -> str:
         return f"<PaymentBatch #{self.id} {self.status} {self.total_fen} fen>"

@@ -16,7 +16,13 @@ from core.models import conflict_insert
 from core.timeutil import now_utc, to_local
 from courses.models import Course, Enrolment
 from subsidies import rules
-from subsidies.models import LIVE_STATES, SubsidyClaim, SubsidyPolicy, SubsidyYearLock
+from subsidies.models import (
+    LIVE_STATES,
+    PaymentBatch,
+    SubsidyClaim,
+    SubsidyPolicy,
+    SubsidyYearLock,
+)
 from subsidies.policies import policy_in_force
 from subsidies.training_time import attendance_for, training_time
 
@@ -342,6 +348,18 @@ def on_certificate_revoked(certificate, actor=None) -> None:
         if claim.status in ("rejected", "ineligible"):
             continue
         batch = claim.batch
+        if batch is not None and batch.status == "open":
+            # Locked: an export running now either finishes first (then this flags) or waits
+            # and writes the file without the claim.
+            batch = db.session.get(PaymentBatch, batch.id, with_for_update=True,
+                                   populate_existing=True)
+            if batch.exported_at is not None:  # the bank may hold the file: pay, then recover
+                claim.flagged = True
+                claim.flag_reason = ("Certificate revoked after the payment file was exported"
+                                     + reason[len("Certificate revoked"):])[:500]
+                record(actor, "claim.flag", claim, before=before,
+                       after={"flag_reason": claim.flag_reason})
+                continue
         claim.status, claim.batch_id, claim.review_reason = "rejected", None, reason[:500]
         claim.decided_at, claim.decided_by_id = now_utc(), getattr(actor, "id", None)
         if batch is not None and batch.status == "open":

@@ -219,7 +219,7 @@ def batch(batch_id: int):
 @role_required(OFFICER, ADMIN)
 def batch_csv(batch_id: int):
     row = batches.get_batch(batch_id, current_user)
-    return _download(batches.csv_bytes(row), "text/csv; charset=utf-8",
+    return _download(batches.export_file(current_user, row, "csv"), "text/csv; charset=utf-8",
                      f"payment-batch-{row.id}.csv")
 
 
@@ -227,7 +227,7 @@ def batch_csv(batch_id: int):
 @role_required(OFFICER, ADMIN)
 def batch_payroll(batch_id: int):
     row = batches.get_batch(batch_id, current_user)
-    return _download(batches.payroll_bytes(row), "text/csv; charset=gb18030",
+    return _download(batches.export_file(current_user, row, "payroll"), "text/csv; charset=gb18030",
                      f"payroll-batch-{row.id}.csv")
 
 

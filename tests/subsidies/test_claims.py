@@ -206,6 +206,42 @@ def test_revocation_rejects_unpaid_and_flags_paid(policy, attendance, officer, o
     assert db.session.get(type(batch), batch.id).status == "open"
 
 
+def test_a_revocation_after_the_file_went_to_the_bank_flags_instead_of_removing(
+        policy, attendance, client, officer, officer2, make_user):
+    from subsidies import batches, service
+    from subsidies.models import PaymentBatch
+    from tests.subsidies.conftest import give_bank_account
+
+    trainee = factories.make_user("trainee", confirmed_groups=["veteran"])
+    give_bank_account(trainee)
+    kept, revoked = (issue(trainee, factories.make_course()) for _ in range(2))
+    for cert in (kept, revoked):
+        service.decide_claim(officer, claim_of(cert).id, True, None)
+    batch = batches.create_batch(officer2, [claim_of(kept).id, claim_of(revoked).id])
+    db.session.commit()
+    headers = factories.api_headers(client, officer2)
+    csv_file = client.get(f"/api/v1/payment-batches/{batch.id}.csv", headers=headers)
+    assert csv_file.status_code == 200 and claim_of(revoked).certificate.serial in csv_file.text
+    db.session.expire_all()
+    batch = db.session.get(PaymentBatch, batch.id)
+    assert batch.exported_at is not None and batch.exported_by_id == officer2.id
+    exports = db.session.scalars(db.select(AuditLog).where(
+        AuditLog.action == "payment_batch.exported")).all()
+    assert len(exports) == 1  # who took the bank details, and when
+    total = batch.total_fen
+    _revoke(revoked)  # the bank may already be paying it
+    claim = claim_of(revoked)
+    assert claim.status == "in_batch" and claim.batch_id == batch.id and claim.flagged
+    assert "after the payment file was exported" in claim.flag_reason
+    db.session.refresh(batch)
+    assert (batch.total_fen, batch.claim_count) == (total, 2)  # the file and the batch agree
+    batches.mark_paid(make_user("officer"), batch.id)
+    db.session.commit()
+    claim = claim_of(revoked)
+    assert claim.status == "paid" and claim.flagged  # on the recovery list, not forgotten
+    assert claim_of(kept).status == "paid" and not claim_of(kept).flagged
+
+
 def test_a_failing_receiver_never_undoes_the_certificate(policy, attendance, monkeypatch,
                                                          runner):
     from certificates.models import Certificate
