@@ -119,13 +119,12 @@ class RenderResultSchema(StrictSchema):
     jobs = fields.List(fields.String())
 
 
-class CredentialArgs(StrictSchema):
-    format = fields.String(validate=validate.OneOf(["json", "jwt"]))
-    alg = fields.String(validate=validate.OneOf(["RS256", "EdDSA"]))
-
-
 class StatusListArgs(StrictSchema):
     alg = fields.String(validate=validate.OneOf(["RS256", "EdDSA"]))
+
+
+class CredentialArgs(StatusListArgs):
+    format = fields.String(validate=validate.OneOf(["json", "jwt"]))
 
 
 class IssuingSchema(StrictSchema):

@@ -1,6 +1,6 @@
 """Subsidy API: claims, decisions, key-group evidence, payment batches, policies."""
 
-from flask import Response, request
+from flask import request
 from flask_babel import gettext as _
 
 from core.api import PageArgs, api_blueprint, paginate
@@ -9,7 +9,7 @@ from core.errors import Invalid, NotFound
 from core.openapi import file_response, file_upload
 from core.timeutil import iso
 from subsidies import bank, batches, evidence, policies, service
-from subsidies.present import batch_payload, claim_payload
+from subsidies.present import batch_file_response, batch_payload, claim_payload
 from subsidies.schemas import (
     BankAccountArgs,
     BankAccountSchema,
@@ -161,8 +161,7 @@ def batch_csv(batch_id):
     """The batch for the bank: one CSV row per claim (name, ID number, bank, account number,
     amount in yuan and fen, claim id, certificate serial, ...), UTF-8 with BOM."""
     batch = batches.get_batch(batch_id, current_api_user())
-    return _download(batches.export_file(current_api_user(), batch, "csv"),
-                     "text/csv; charset=utf-8", f"payment-batch-{batch.id}.csv")
+    return batch_file_response(current_api_user(), batch, "csv")
 
 
 @blp.route("/payment-batches/<int:batch_id>/payroll.csv", methods=["GET"])
@@ -171,13 +170,8 @@ def batch_csv(batch_id):
 def batch_payroll(batch_id):
     """The batch in a bank payroll-upload (代发) layout, GB18030 (see README)."""
     batch = batches.get_batch(batch_id, current_api_user())
-    return _download(batches.export_file(current_api_user(), batch, "payroll"),
-                     "text/csv; charset=gb18030", f"payroll-batch-{batch.id}.csv")
+    return batch_file_response(current_api_user(), batch, "payroll")
 
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, content_type=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 @blp.route("/payment-batches/<int:batch_id>/paid", methods=["POST"])

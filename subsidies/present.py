@@ -1,11 +1,11 @@
 """Plain-dict views of claims and batches for the API and the pages (masking applied here)."""
 
-from flask import url_for
+from flask import Response, url_for
 from flask_babel import get_locale
 
 from core.timeutil import iso
 from subsidies import messages
-from subsidies.batches import live_claims, totals_by_region
+from subsidies.batches import export_file, live_claims, totals_by_region
 from subsidies.models import PaymentBatch, SubsidyClaim
 from subsidies.service import is_overdue
 
@@ -63,3 +63,16 @@ def batch_payload(batch: PaymentBatch) -> dict:
                                  for r, n, fen in totals_by_region(batch)],
             "created_at": iso(batch.created_at), "paid_at": iso(batch.paid_at),
             "csv_url": url_for("subsidies_api.batch_csv", batch_id=batch.id)}
+
+
+# The two payment files: (content type, file name), made by batches.export_file.
+_BATCH_FILES = {"csv": ("text/csv; charset=utf-8", "payment-batch-{id}.csv"),
+                "payroll": ("text/csv; charset=gb18030", "payroll-batch-{id}.csv")}
+
+
+def batch_file_response(actor, batch: PaymentBatch, kind: str) -> Response:
+    """A payment file as a download, for the page and the API alike (audited on export)."""
+    content_type, name = _BATCH_FILES[kind]
+    return Response(export_file(actor, batch, kind), content_type=content_type, headers={
+        "Content-Disposition": f'attachment; filename="{name.format(id=batch.id)}"',
+        "Cache-Control": "no-store"})

@@ -39,6 +39,7 @@ from subsidies.forms import (
     PolicyImportForm,
     QueueFilterForm,
 )
+from subsidies.present import batch_file_response
 
 bp = Blueprint("subsidies", __name__)
 PER_PAGE = 25
@@ -219,21 +220,15 @@ def batch(batch_id: int):
 @role_required(OFFICER, ADMIN)
 def batch_csv(batch_id: int):
     row = batches.get_batch(batch_id, current_user)
-    return _download(batches.export_file(current_user, row, "csv"), "text/csv; charset=utf-8",
-                     f"payment-batch-{row.id}.csv")
+    return batch_file_response(current_user, row, "csv")
 
 
 @bp.get("/subsidies/batches/<int:batch_id>/payroll.csv")
 @role_required(OFFICER, ADMIN)
 def batch_payroll(batch_id: int):
     row = batches.get_batch(batch_id, current_user)
-    return _download(batches.export_file(current_user, row, "payroll"), "text/csv; charset=gb18030",
-                     f"payroll-batch-{row.id}.csv")
+    return batch_file_response(current_user, row, "payroll")
 
-
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, content_type=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 @bp.post("/subsidies/batches/<int:batch_id>/paid")
@@ -262,7 +257,7 @@ def policy_list():
                                         policies.default_settings(), ensure_ascii=False,
                                         indent=2)
     within = scope.regions_of(current_user)
-    if within and request.method == "GET" and len(within) == 1:
+    if request.method == "GET" and len(within) == 1:
         form.region.data = within[0]  # the one region they may write for, already picked
     region = fill_region_filter(form, within, everywhere=(
         _("Choose one of your regions") if within else _("National (every region)")))
